@@ -1,0 +1,58 @@
+"""The one NinjaAPI. Each app adds its router; domain errors are mapped to JSON here, once."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from wangge.core.auth import API_AUTH
+from wangge.core.errors import ApplicationError
+from wangge.people.api import auth_router
+from wangge.people.api import router as people_router
+from wangge.registry.api import router as registry_router
+
+api = NinjaAPI(
+    title="wangge API",
+    version="1",
+    description="网格化社区治理与红色物业平台 API。列表接口均返回 {items, count}，支持 page、page_size、within、q。",
+    auth=API_AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _body(detail: str, errors=()) -> dict:
+    return {"detail": detail, "errors": list(errors)}
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request, exc: ApplicationError):
+    return api.create_response(request, _body(exc.message, [e.as_dict() for e in exc.errors]), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request, exc: NinjaValidationError):
+    errors = []
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path", "payload")]
+        field = ".".join(loc) or "body"
+        errors.append({"field": field, "message": error.get("msg", "无效")})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "请求无效"
+    return api.create_response(request, _body(detail, errors), status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, exc):
+    return api.create_response(request, _body("需要登录或有效的令牌"), status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return api.create_response(request, _body(str(exc)), status=exc.status_code)
+
+
+api.add_router("", auth_router)
+api.add_router("", registry_router)
+api.add_router("", people_router)

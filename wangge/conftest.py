@@ -1,0 +1,29 @@
+import pytest
+from django.test import Client
+
+from wangge.testing.world import build_world
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture
+def api(world):
+    """`api(user_key)` → a Django test client that sends that user's bearer token."""
+
+    def make(key: str | None) -> Client:
+        client = Client()
+        if key is None:
+            return client
+        response = client.post(
+            "/api/v1/auth/token",
+            {"username": world.users[key].username, "password": "pw"},
+            content_type="application/json",
+        )
+        assert response.status_code == 200, response.content
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {response.json()['token']}"
+        return client
+
+    return make

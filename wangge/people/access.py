@@ -1,0 +1,153 @@
+"""The one access mechanism.
+
+A user's scope is the union of the subtrees of the grid nodes where they hold a current duty; what they
+may do there follows from the duty's role. Residents see their own household and the grid chain above
+it (so they know who serves them). Superusers see everything. Every selector filters through `Scope`,
+and nothing else decides who sees what.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from wangge.core.errors import NotFound, PermissionDenied
+
+from .models import Duty, Role
+
+VIEW = "view"
+EDIT_REGISTRY = "registry.edit"
+UNMASK = "pii.unmask"
+MANAGE_PEOPLE = "people.manage"
+
+_LEAD = {VIEW, EDIT_REGISTRY, UNMASK, MANAGE_PEOPLE}
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.TWO_COMMITTEE_MEMBER: frozenset(_LEAD),
+    Role.GRID_LEADER: frozenset(_LEAD),
+    Role.GRID_MEMBER: frozenset({VIEW, EDIT_REGISTRY, UNMASK}),
+    Role.MICRO_GRID_MEMBER: frozenset({VIEW}),
+    Role.BUILDING_STEWARD: frozenset({VIEW}),
+    Role.INFORMATION_OFFICER: frozenset({VIEW}),
+    Role.PROPERTY_SUPERVISOR: frozenset({VIEW}),
+    Role.PROPERTY_STAFF: frozenset({VIEW}),
+    Role.JOINT_UNIT_LIAISON: frozenset({VIEW}),
+    Role.RESIDENT_REPRESENTATIVE: frozenset({VIEW}),
+    Role.PARTY_BUILDING_HEAD: frozenset({VIEW}),
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    path: str
+    role: str
+    grid_id: int
+
+
+@dataclass
+class Scope:
+    user_id: int | None
+    is_admin: bool = False
+    grants: list[Grant] = field(default_factory=list)
+    person_id: int | None = None
+    household_id: int | None = None
+    household_chain: list[int] = field(default_factory=list)
+
+    # -- what the grants allow -------------------------------------------------------------------
+    def paths(self, capability: str = VIEW) -> list[str]:
+        """The roots of the subtrees where `capability` holds, with nested roots dropped."""
+        roots = sorted({g.path for g in self.grants if capability in ROLE_CAPABILITIES.get(g.role, ())})
+        kept: list[str] = []
+        for path in roots:
+            if not any(path.startswith(k) for k in kept):
+                kept.append(path)
+        return kept
+
+    def grid_q(self, prefix: str = "", capability: str = VIEW) -> Q:
+        """A Q over a model whose grid node is reached by `prefix` (e.g. "unit__micro_grid__")."""
+        if self.is_admin:
+            return Q()
+        q = Q(pk__in=[])
+        for path in self.paths(capability):
+            q |= Q(**{f"{prefix}path__startswith": path})
+        return q
+
+    def can(self, capability: str, grid) -> bool:
+        if self.is_admin:
+            return True
+        return any(grid.path.startswith(p) for p in self.paths(capability))
+
+    def sees_grid(self, grid) -> bool:
+        return self.can(VIEW, grid) or grid.id in self.household_chain
+
+    @property
+    def is_staff_scope(self) -> bool:
+        return self.is_admin or bool(self.grants)
+
+    def ancestor_ids(self) -> set[int]:
+        """Ids of the nodes above each grant root (visible for context, e.g. their organisations)."""
+        ids: set[int] = set()
+        for path in self.paths(VIEW):
+            ids.update(int(p) for p in path.strip("/").split("/") if p)
+        return ids
+
+
+def scope_for(user, *, at=None) -> Scope:
+    """Compute the scope from the user's current duties. Nothing is cached across requests, so ending a
+    duty ends its access at once."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope(user_id=None)
+    if user.is_superuser:
+        return Scope(user_id=user.pk, is_admin=True)
+    person = getattr(user, "person", None)
+    if person is None:
+        return Scope(user_id=user.pk)
+    duties = Duty.objects.current(at or timezone.now()).filter(person=person).select_related("grid")
+    grants = [Grant(d.grid.path, d.role, d.grid_id) for d in duties]
+    household_id = None
+    chain: list[int] = []
+    if person.resident_id:
+        resident = person.resident
+        household_id = resident.household_id
+        micro = resident.household.unit.micro_grid
+        if micro is not None:
+            chain = [int(p) for p in micro.path.strip("/").split("/") if p]
+    return Scope(
+        user_id=user.pk,
+        grants=grants,
+        person_id=person.pk,
+        household_id=household_id,
+        household_chain=chain,
+    )
+
+
+def request_scope(request) -> Scope:
+    """The scope of the request's user, computed once per request."""
+    scope = getattr(request, "_wangge_scope", None)
+    if scope is None:
+        scope = scope_for(request.user)
+        request._wangge_scope = scope
+    return scope
+
+
+def require(scope: Scope, capability: str, grid) -> None:
+    """Raise NotFound when `grid` is outside the scope (ids don't leak), PermissionDenied when inside
+    but the role may not do `capability` there."""
+    if scope.can(capability, grid):
+        return
+    if scope.sees_grid(grid):
+        raise PermissionDenied("您在该网格没有此项权限")
+    raise NotFound("未找到")
+
+
+SYSTEM = Scope(user_id=None, is_admin=True)
+
+
+def actor_scope(actor) -> Scope:
+    """Scope for a service call: None is the system itself (CLI, demo data, jobs), trusted fully."""
+    if actor is None:
+        return SYSTEM
+    if isinstance(actor, Scope):
+        return actor
+    return scope_for(actor)

@@ -1,0 +1,216 @@
+"""The grid tree and what sits in it: buildings (楼栋), units (单元), households (户) and residents (居民)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wangge.core import pii
+from wangge.core.models import TenantModel
+from wangge.core.text import search_key
+
+
+class Level(models.TextChoices):
+    DISTRICT = "district", _("县（区）")
+    SUBDISTRICT = "subdistrict", _("街道")
+    COMMUNITY = "community", _("社区")
+    AREA_GRID = "area_grid", _("社区区域网格")
+    ESTATE_GRID = "estate_grid", _("小区全科网格")
+    MICRO_GRID = "micro_grid", _("楼栋单元微网格")
+
+
+LEVEL_ORDER = [choice.value for choice in Level]
+# Digits a code has at each level: the national 15-digit grid code is 6 (county division) + 3
+# (subdistrict) + 3 (community) + 3 (grid sequence); wangge extends it with 3 more digits per lower level.
+CODE_LENGTH = {
+    Level.DISTRICT: 6,
+    Level.SUBDISTRICT: 9,
+    Level.COMMUNITY: 12,
+    Level.AREA_GRID: 15,
+    Level.ESTATE_GRID: 18,
+    Level.MICRO_GRID: 21,
+}
+# Boundaries are required down to the estate grid and optional below.
+BOUNDARY_REQUIRED = {Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY, Level.AREA_GRID, Level.ESTATE_GRID}
+
+
+def child_level(level: str) -> str | None:
+    index = LEVEL_ORDER.index(level)
+    return LEVEL_ORDER[index + 1] if index + 1 < len(LEVEL_ORDER) else None
+
+
+class GridNode(TenantModel):
+    """One node of the grid tree. `path` is the materialised path of ids ("/1/4/17/"), so a subtree is
+    one indexed prefix query."""
+
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
+    code = models.CharField(_("网格编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    path = models.CharField(_("路径"), max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(_("深度"), editable=False, default=0)
+    boundary = models.JSONField(_("边界（GeoJSON）"), null=True, blank=True)
+    boundary_changed_at = models.DateTimeField(_("边界更新时间"), null=True, blank=True, editable=False)
+    responsible_organisation = models.ForeignKey(
+        "people.Organisation",
+        verbose_name=_("责任组织"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responsible_for",
+    )
+    search_text = models.TextField(editable=False, default="")
+
+    class Meta:
+        verbose_name = _("网格")
+        verbose_name_plural = _("网格")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["level", "path"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    def save(self, *args, **kwargs):
+        self.search_text = search_key(self.name, pinyin=True) + " " + self.code
+        super().save(*args, **kwargs)
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
+
+
+class Building(TenantModel):
+    estate_grid = models.ForeignKey(
+        GridNode, verbose_name=_("小区网格"), on_delete=models.PROTECT, related_name="buildings"
+    )
+    name = models.CharField(_("楼栋"), max_length=50, help_text=_("如“3号楼”"))
+    floors = models.PositiveSmallIntegerField(_("层数"), default=6)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    search_text = models.TextField(editable=False, default="")
+
+    class Meta:
+        verbose_name = _("楼栋")
+        verbose_name_plural = _("楼栋")
+        ordering = ["estate_grid_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["estate_grid", "name"], name="building_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_text = search_key(self.name, pinyin=False)
+        super().save(*args, **kwargs)
+
+
+class Unit(TenantModel):
+    building = models.ForeignKey(Building, verbose_name=_("楼栋"), on_delete=models.PROTECT, related_name="units")
+    name = models.CharField(_("单元"), max_length=50, help_text=_("如“1单元”"))
+    micro_grid = models.ForeignKey(
+        GridNode,
+        verbose_name=_("微网格"),
+        on_delete=models.PROTECT,
+        related_name="units",
+        null=True,
+        blank=True,
+        help_text=_("每个单元属于且只属于一个微网格"),
+    )
+
+    class Meta:
+        verbose_name = _("单元")
+        verbose_name_plural = _("单元")
+        ordering = ["building_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["building", "name"], name="unit_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.building.name}{self.name}"
+
+
+class Occupancy(models.TextChoices):
+    OWNER = "owner", _("自住")
+    RENTED = "rented", _("出租")
+    VACANT = "vacant", _("空置")
+
+
+class Household(TenantModel):
+    unit = models.ForeignKey(Unit, verbose_name=_("单元"), on_delete=models.PROTECT, related_name="households")
+    floor = models.SmallIntegerField(_("楼层"))
+    room = models.CharField(_("房号"), max_length=20)
+    occupancy = models.CharField(_("居住状态"), max_length=10, choices=Occupancy.choices, default=Occupancy.OWNER)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("住户")
+        verbose_name_plural = _("住户")
+        ordering = ["unit_id", "floor", "room"]
+        constraints = [models.UniqueConstraint(fields=["unit", "room"], name="household_unique_room")]
+
+    def __str__(self) -> str:
+        return f"{self.unit}{self.room}"
+
+    @property
+    def address(self) -> str:
+        return f"{self.unit.building.name}{self.unit.name}{self.room}室"
+
+    @property
+    def masked_address(self) -> str:
+        return f"{self.unit.building.name}{self.unit.name}{pii.mask_room(self.room)}室"
+
+
+class Relation(models.TextChoices):
+    SELF = "self", _("本人")
+    SPOUSE = "spouse", _("配偶")
+    CHILD = "child", _("子女")
+    PARENT = "parent", _("父母")
+    GRANDCHILD = "grandchild", _("孙子女")
+    GRANDPARENT = "grandparent", _("祖父母")
+    SIBLING = "sibling", _("兄弟姐妹")
+    TENANT = "tenant", _("租户")
+    OTHER = "other", _("其他")
+
+
+class CareFlag(models.TextChoices):
+    ELDERLY_ALONE = "elderly_alone", _("独居老人")
+    DISABLED = "disabled", _("残疾人")
+    LOW_INCOME = "low_income", _("低保户")
+    SPECIAL_NEEDS = "special_needs", _("特困人员")
+    VETERAN = "veteran", _("退役军人")
+    LEFT_BEHIND_CHILD = "left_behind_child", _("留守儿童")
+
+
+class Resident(TenantModel):
+    household = models.ForeignKey(
+        Household, verbose_name=_("住户"), on_delete=models.PROTECT, related_name="residents"
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = models.CharField(_("身份证号"), max_length=18)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    relation = models.CharField(_("与户主关系"), max_length=16, choices=Relation.choices, default=Relation.SELF)
+    gender = models.CharField(_("性别"), max_length=1, choices=[("M", _("男")), ("F", _("女"))], blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    care_flags = models.JSONField(_("关爱标签"), default=list, blank=True)
+    is_party_member = models.BooleanField(_("党员"), default=False)
+    search_text = models.TextField(editable=False, default="")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("居民")
+        verbose_name_plural = _("居民")
+        ordering = ["household_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["id_number"], name="resident_unique_id_number")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_text = search_key(self.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_id_number(self) -> str:
+        return pii.mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return pii.mask_phone(self.phone)

@@ -1,0 +1,273 @@
+"""Every write to the grid registry. Keyword-only, one transaction, domain errors on bad input."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from wangge.core import geo, pii
+from wangge.core.errors import InvalidInput
+from wangge.people.access import EDIT_REGISTRY, actor_scope, require
+
+from .models import (
+    BOUNDARY_REQUIRED,
+    CODE_LENGTH,
+    LEVEL_ORDER,
+    Building,
+    CareFlag,
+    GridNode,
+    Household,
+    Level,
+    Occupancy,
+    Relation,
+    Resident,
+    Unit,
+    child_level,
+)
+
+
+def _full_clean(obj, exclude=None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise InvalidInput.from_django(exc) from exc
+
+
+def _subdistrict_of(node: GridNode | None) -> GridNode | None:
+    """The subdistrict a node belongs to (itself at subdistrict level, None above)."""
+    if node is None:
+        return None
+    if node.level == Level.SUBDISTRICT:
+        return node
+    return node.subdistrict
+
+
+def validate_boundary(boundary, *, level: str, field: str = "boundary"):
+    if boundary in (None, {}, ""):
+        if level in BOUNDARY_REQUIRED:
+            raise InvalidInput.field(field, "该层级的网格必须有边界")
+        return None
+    return geo.parse_boundary(boundary, field=field)
+
+
+@transaction.atomic
+def grid_create(
+    *, actor=None, parent: GridNode | None, level: str, code: str, name: str, boundary: dict | None = None
+) -> GridNode:
+    if level not in LEVEL_ORDER:
+        raise InvalidInput.field("level", f"未知层级 {level!r}，应为 {'、'.join(LEVEL_ORDER)} 之一")
+    code = (code or "").strip()
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput.field("name", "名称不能为空")
+    if parent is None:
+        if level != Level.DISTRICT:
+            raise InvalidInput.field("parent", "只有县（区）可以没有上级")
+        if not actor_scope(actor).is_admin:
+            raise InvalidInput.field("parent", "只有管理员可以新建县（区）")
+    else:
+        require(actor_scope(actor), EDIT_REGISTRY, parent)
+        expected = child_level(parent.level)
+        if level != expected:
+            raise InvalidInput.field("level", f"{parent.get_level_display()}的下级应为 {expected}")
+    if not code.isdigit() or len(code) != CODE_LENGTH[level]:
+        raise InvalidInput.field("code", f"{Level(level).label}编码应为{CODE_LENGTH[level]}位数字")
+    if parent is not None and not code.startswith(parent.code):
+        raise InvalidInput.field("code", f"编码应以上级编码 {parent.code} 开头")
+    if GridNode.objects.filter(code=code).exists():
+        raise InvalidInput.field("code", f"编码 {code} 已存在")
+    geometry = validate_boundary(boundary, level=level)
+    node = GridNode(
+        parent=parent,
+        level=level,
+        code=code,
+        name=name,
+        boundary=geo.to_geojson(geometry) if geometry is not None else None,
+        boundary_changed_at=timezone.now() if geometry is not None else None,
+        depth=(parent.depth + 1) if parent else 0,
+    )
+    node.subdistrict = parent if parent is not None and parent.level == Level.SUBDISTRICT else _subdistrict_of(parent)
+    _full_clean(node, exclude=["path", "subdistrict"])
+    node.save()
+    node.path = f"{parent.path if parent else '/'}{node.pk}/"
+    if level == Level.SUBDISTRICT:
+        node.subdistrict = node
+    node.save(update_fields=["path", "subdistrict"])
+    return node
+
+
+@transaction.atomic
+def grid_update(*, actor=None, grid: GridNode, name: str | None = None, boundary=...) -> GridNode:
+    require(actor_scope(actor), EDIT_REGISTRY, grid)
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise InvalidInput.field("name", "名称不能为空")
+        grid.name = name
+    if boundary is not ...:
+        geometry = validate_boundary(boundary, level=grid.level)
+        grid.boundary = geo.to_geojson(geometry) if geometry is not None else None
+        grid.boundary_changed_at = timezone.now()
+    grid.save()
+    return grid
+
+
+@transaction.atomic
+def building_create(
+    *, actor=None, estate_grid: GridNode, name: str, floors: int = 6, lon: float | None = None, lat: float | None = None
+) -> Building:
+    require(actor_scope(actor), EDIT_REGISTRY, estate_grid)
+    if estate_grid.level != Level.ESTATE_GRID:
+        raise InvalidInput.field("estate_grid", "楼栋只能建在小区全科网格中")
+    if lon is not None or lat is not None:
+        geo.check_point(lon, lat)
+    if Building.objects.filter(estate_grid=estate_grid, name=name).exists():
+        raise InvalidInput.field("name", f"{estate_grid.name}已有楼栋 {name}")
+    building = Building(
+        estate_grid=estate_grid, name=(name or "").strip(), floors=floors, lon=lon, lat=lat,
+        subdistrict=_subdistrict_of(estate_grid),
+    )
+    _full_clean(building)
+    building.save()
+    return building
+
+
+def _check_micro_grid(building: Building, micro_grid: GridNode | None) -> None:
+    if micro_grid is None:
+        return
+    if micro_grid.level != Level.MICRO_GRID:
+        raise InvalidInput.field("micro_grid", "单元只能划入楼栋单元微网格")
+    if not micro_grid.path.startswith(building.estate_grid.path):
+        raise InvalidInput.field("micro_grid", "微网格不在该楼栋所在的小区网格内")
+
+
+@transaction.atomic
+def unit_create(*, actor=None, building: Building, name: str, micro_grid: GridNode | None) -> Unit:
+    scope = actor_scope(actor)
+    require(scope, EDIT_REGISTRY, building.estate_grid)
+    _check_micro_grid(building, micro_grid)
+    if Unit.objects.filter(building=building, name=name).exists():
+        raise InvalidInput.field("name", f"{building.name}已有 {name}")
+    unit = Unit(building=building, name=(name or "").strip(), micro_grid=micro_grid, subdistrict=building.subdistrict)
+    _full_clean(unit)
+    unit.save()
+    return unit
+
+
+@transaction.atomic
+def unit_assign_micro_grid(*, actor=None, unit: Unit, micro_grid: GridNode | None) -> Unit:
+    require(actor_scope(actor), EDIT_REGISTRY, unit.building.estate_grid)
+    _check_micro_grid(unit.building, micro_grid)
+    unit.micro_grid = micro_grid
+    unit.save(update_fields=["micro_grid"])
+    return unit
+
+
+def _unit_grid(unit: Unit) -> GridNode:
+    return unit.micro_grid or unit.building.estate_grid
+
+
+@transaction.atomic
+def household_create(
+    *, actor=None, unit: Unit, floor: int, room: str, occupancy: str = Occupancy.OWNER
+) -> Household:
+    require(actor_scope(actor), EDIT_REGISTRY, _unit_grid(unit))
+    room = (room or "").strip()
+    if not room:
+        raise InvalidInput.field("room", "房号不能为空")
+    if floor is None or not -5 <= floor <= unit.building.floors:
+        raise InvalidInput.field("floor", f"楼层应在 -5 到 {unit.building.floors} 之间")
+    if occupancy not in Occupancy.values:
+        raise InvalidInput.field("occupancy", f"未知居住状态 {occupancy!r}")
+    if Household.objects.filter(unit=unit, room=room).exists():
+        raise InvalidInput.field("room", f"{unit}{room}室已登记")
+    household = Household(unit=unit, floor=floor, room=room, occupancy=occupancy, subdistrict=unit.subdistrict)
+    _full_clean(household)
+    household.save()
+    return household
+
+
+def clean_resident_fields(
+    *, name: str, id_number: str, phone: str = "", relation: str = Relation.SELF, care_flags=(), row: int | None = None
+) -> dict:
+    """Validate the personal fields of a resident; every problem names its field (and row)."""
+    errors = []
+    name = (name or "").strip()
+    if not name:
+        errors.append(InvalidInput.field("name", "姓名不能为空", row=row).errors[0])
+    id_number = pii.normalize_id_number(id_number)
+    problem = pii.id_number_problem(id_number)
+    if problem:
+        errors.append(InvalidInput.field("id_number", problem, row=row).errors[0])
+    phone = pii.normalize_phone(phone) if phone else ""
+    if phone and pii.phone_problem(phone):
+        errors.append(InvalidInput.field("phone", pii.phone_problem(phone), row=row).errors[0])
+    if relation not in Relation.values:
+        errors.append(InvalidInput.field("relation", f"未知关系 {relation!r}", row=row).errors[0])
+    flags = list(dict.fromkeys(care_flags or []))
+    unknown = [f for f in flags if f not in CareFlag.values]
+    if unknown:
+        errors.append(InvalidInput.field("care_flags", f"未知关爱标签 {'、'.join(unknown)}", row=row).errors[0])
+    if errors:
+        raise InvalidInput(errors[0].message, errors=errors)
+    return {
+        "name": name,
+        "id_number": id_number,
+        "phone": phone,
+        "relation": relation,
+        "care_flags": flags,
+        "gender": pii.id_gender(id_number),
+        "birth_date": pii.id_birth_date(id_number),
+    }
+
+
+@transaction.atomic
+def resident_create(
+    *,
+    actor=None,
+    household: Household,
+    name: str,
+    id_number: str,
+    phone: str = "",
+    relation: str = Relation.SELF,
+    care_flags=(),
+    is_party_member: bool = False,
+) -> Resident:
+    require(actor_scope(actor), EDIT_REGISTRY, _unit_grid(household.unit))
+    fields = clean_resident_fields(
+        name=name, id_number=id_number, phone=phone, relation=relation, care_flags=care_flags
+    )
+    existing = Resident.objects.filter(id_number=fields["id_number"]).select_related("household__unit__building").first()
+    if existing is not None:
+        raise InvalidInput.field("id_number", f"该身份证号已登记在 {existing.household.masked_address}")
+    if fields["relation"] == Relation.SELF and household.residents.filter(relation=Relation.SELF).exists():
+        raise InvalidInput.field("relation", "该户已有户主")
+    resident = Resident(household=household, subdistrict=household.subdistrict, is_party_member=is_party_member, **fields)
+    _full_clean(resident)
+    resident.save()
+    return resident
+
+
+@transaction.atomic
+def resident_update(*, actor=None, resident: Resident, **changes) -> Resident:
+    require(actor_scope(actor), EDIT_REGISTRY, _unit_grid(resident.household.unit))
+    current = {
+        "name": resident.name,
+        "id_number": resident.id_number,
+        "phone": resident.phone,
+        "relation": resident.relation,
+        "care_flags": resident.care_flags,
+    }
+    unknown = set(changes) - set(current) - {"is_party_member"}
+    if unknown:
+        raise InvalidInput.field(sorted(unknown)[0], "不能修改该字段")
+    party = changes.pop("is_party_member", resident.is_party_member)
+    fields = clean_resident_fields(**{**current, **changes})
+    if Resident.objects.filter(id_number=fields["id_number"]).exclude(pk=resident.pk).exists():
+        raise InvalidInput.field("id_number", "该身份证号已登记给他人")
+    for key, value in fields.items():
+        setattr(resident, key, value)
+    resident.is_party_member = party
+    resident.save()
+    return resident
