@@ -114,7 +114,8 @@ def organisation_get(request, organisation_id: int):
 @router.get("/duties", response={200: list_of(DutyOut), **ERRORS}, operation_id="duty_list")
 def duty_list(request, query: Query[DutyQuery]):
     qs = selectors.duty_list(
-        actor=request_scope(request), role=query.role, within=query.within, q=query.q, current=query.current,
+        actor=request_scope(request), role=query.role, within=query.within, q=query.q,
+        current={"current": True, "ended": False, "all": None}[query.status],
         person=query.person,
     )
     return page_of(qs, query, duty_out)

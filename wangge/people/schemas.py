@@ -101,7 +101,7 @@ class DutyOut(Schema):
 class DutyQuery(ListQuery):
     role: RoleCode | None = Field(None, description="职责代码")
     person: int | None = Field(None, ge=1)
-    current: bool | None = Field(True, description="true 只看在岗，false 只看已结束")
+    status: Literal["current", "ended", "all"] = Field("current", description="current 在岗；ended 已结束；all 全部")
 
 
 class OrganisationQuery(ListQuery):

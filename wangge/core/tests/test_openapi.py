@@ -1,0 +1,45 @@
+"""The API against its own OpenAPI document: a bounded schemathesis run, authenticated as several roles,
+that finds no 5xx and no response breaking its schema; and the committed snapshot of the document."""
+
+from pathlib import Path
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from wangge.core.management.commands import export_openapi_text
+
+ROLES = ["admin", "leader_A1", "micro_A1em1", "resident"]
+
+
+@pytest.fixture
+def api_schema(db):
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@pytest.fixture
+def tokens(world, api):
+    return {role: api(role).defaults["HTTP_AUTHORIZATION"] for role in ROLES}
+
+
+@schema.parametrize()
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_api_answers_within_its_schema(case, tokens):
+    for role in ROLES:
+        case.call_and_validate(
+            headers={"Authorization": tokens[role]}, checks=[not_a_server_error, response_schema_conformance]
+        )
+
+
+def test_committed_openapi_document_is_current():
+    committed = Path(__file__).resolve().parents[3] / "docs" / "api" / "openapi.json"
+    assert committed.exists(), "run `make openapi` and commit docs/api/openapi.json"
+    assert committed.read_text(encoding="utf-8") == export_openapi_text(), (
+        "the API changed: run `make openapi` and commit docs/api/openapi.json"
+    )

@@ -1,0 +1,233 @@
+"""Every API endpoint × every role: nothing outside the scope is returned or changed.
+
+The expected visibility is worked out here from the test world's layout (which grid each object hangs
+from, where each user serves), not from the selectors under test. An endpoint missing from ENDPOINTS
+fails the test, so a new endpoint cannot skip the matrix.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from wangge.config.api import api as ninja_api
+from wangge.people.models import Duty, Organisation, Person, PiiAccessLog
+from wangge.registry.models import Building, GridNode, Household, Resident, Unit
+
+pytestmark = pytest.mark.django_db
+
+# Where each user's duties put them (grid keys of the test world); None = everything.
+ROOTS = {
+    "admin": None,
+    "leader_A1": ["A"],  # two-committee member of community A (and grid leader of A1)
+    "leader_B1": ["B1"],
+    "member_A1e": ["A1e"],
+    "micro_A1em1": ["A1em1"],
+    "liaison_A": ["A"],
+    "resident": [],
+    "nobody": [],
+}
+
+# operation id → (kind, model) for reads; writes are walked separately below.
+LISTS = {
+    "grid_list": GridNode, "building_list": Building, "unit_list": Unit, "household_list": Household,
+    "resident_list": Resident, "person_list": Person, "organisation_list": Organisation, "duty_list": Duty,
+}
+DETAILS = {
+    "grid_get": ("/grids/{}", GridNode), "grid_children": ("/grids/{}/children", GridNode),
+    "building_get": ("/buildings/{}", Building), "unit_get": ("/units/{}", Unit),
+    "household_get": ("/households/{}", Household), "resident_get": ("/residents/{}", Resident),
+    "person_get": ("/persons/{}", Person), "organisation_get": ("/organisations/{}", Organisation),
+    "duty_get": ("/duties/{}", Duty),
+}
+OTHERS = {
+    "auth_token", "grid_geojson", "grid_locate", "coverage_report", "me", "pii_access_log",
+    "grid_set_boundary", "resident_unmask", "duty_assign", "duty_end",
+}
+LIST_PATHS = {
+    "grid_list": "/grids", "building_list": "/buildings", "unit_list": "/units", "household_list": "/households",
+    "resident_list": "/residents", "person_list": "/persons", "organisation_list": "/organisations",
+    "duty_list": "/duties?status=all",
+}
+
+
+def _operation_ids() -> set[str]:
+    schema = ninja_api.get_openapi_schema()
+    return {op["operationId"] for ops in schema["paths"].values() for op in ops.values()}
+
+
+# -- the oracle: which grid nodes an object hangs from ---------------------------------------------------
+
+
+def _nodes(obj) -> list[GridNode]:
+    if isinstance(obj, GridNode):
+        return [obj]
+    if isinstance(obj, Building):
+        return [obj.estate_grid, *[u.micro_grid for u in obj.units.all() if u.micro_grid]]
+    if isinstance(obj, Unit):
+        return [n for n in (obj.micro_grid, obj.building.estate_grid) if n]
+    if isinstance(obj, Household):
+        return _nodes(obj.unit)
+    if isinstance(obj, Resident):
+        return _nodes(obj.household.unit)
+    if isinstance(obj, Duty):
+        return [obj.grid]
+    if isinstance(obj, Person):
+        nodes = [d.grid for d in obj.duties.all()]
+        nodes += [m.organisation.grid for m in obj.memberships.all()]
+        if obj.resident_id:
+            nodes += _nodes(obj.resident)
+        return nodes
+    if isinstance(obj, Organisation):
+        return [obj.grid]
+    raise TypeError(obj)
+
+
+def _resident_home(world):
+    resident = world.persons["resident"].resident
+    micro = resident.household.unit.micro_grid
+    chain = {int(p) for p in micro.path.strip("/").split("/") if p}
+    return resident, chain
+
+
+def visible(world, user_key: str, obj) -> bool:
+    roots = ROOTS[user_key]
+    if roots is None:
+        return True
+    root_nodes = [world.grid(k) for k in roots]
+    if any(n.path.startswith(r.path) for n in _nodes(obj) for r in root_nodes):
+        return True
+    if isinstance(obj, Organisation):  # organisations of the nodes above one's own are known to them
+        return any(r.path.startswith(obj.grid.path) for r in root_nodes) or (
+            user_key == "resident" and obj.grid_id in _resident_home(world)[1]
+        )
+    person = world.persons.get(user_key)
+    if isinstance(obj, Person) and person is not None and obj.pk == person.pk:
+        return True
+    if isinstance(obj, Duty) and person is not None and obj.person_id == person.pk:
+        return True
+    if user_key != "resident":
+        return False
+    resident, chain = _resident_home(world)
+    household = resident.household
+    if isinstance(obj, GridNode):
+        return obj.pk in chain
+    if isinstance(obj, Household):
+        return obj.pk == household.pk
+    if isinstance(obj, Resident):
+        return obj.household_id == household.pk
+    if isinstance(obj, Unit):
+        return obj.pk == household.unit_id
+    if isinstance(obj, Building):
+        return obj.pk == household.unit.building_id
+    if isinstance(obj, Duty):
+        return obj.grid_id in chain and obj.is_current
+    if isinstance(obj, Person):
+        return obj.resident_id is not None and obj.resident.household_id == household.pk or any(
+            d.grid_id in chain and d.is_current for d in obj.duties.all()
+        )
+    return False
+
+
+@pytest.fixture
+def clients(world, api):
+    return {key: api(key) for key in ROOTS}
+
+
+def test_every_endpoint_is_in_the_matrix():
+    assert _operation_ids() == set(LISTS) | set(DETAILS) | OTHERS
+
+
+@pytest.mark.parametrize("user_key", list(ROOTS))
+def test_lists_return_exactly_the_scope(world, clients, user_key):
+    client = clients[user_key]
+    for op, model in LISTS.items():
+        path = LIST_PATHS[op]
+        sep = "&" if "?" in path else "?"
+        response = client.get(f"/api/v1{path}{sep}page_size=500")
+        assert response.status_code == 200, (op, response.content)
+        got = {item["id"] for item in response.json()["items"]}
+        expected = {o.pk for o in model.objects.all() if visible(world, user_key, o)}
+        assert got == expected, f"{user_key} {op}: extra {got - expected}, missing {expected - got}"
+
+
+@pytest.mark.parametrize("user_key", list(ROOTS))
+def test_details_answer_404_outside_the_scope(world, clients, user_key):
+    client = clients[user_key]
+    for op, (template, model) in DETAILS.items():
+        for obj in model.objects.all():
+            response = client.get("/api/v1" + template.format(obj.pk))
+            want = 200 if visible(world, user_key, obj) else 404
+            assert response.status_code == want, f"{user_key} {op} {obj!r}: {response.status_code}"
+        missing = client.get("/api/v1" + template.format(999_999))
+        assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("user_key", list(ROOTS))
+def test_geojson_and_within_stay_inside_the_scope(world, clients, user_key):
+    client = clients[user_key]
+    features = client.get("/api/v1/grids.geojson").json()["features"]
+    for feature in features:
+        assert visible(world, user_key, GridNode.objects.get(pk=feature["id"]))
+    for key in ("A", "B1", "A1em2"):
+        grid = world.grid(key)
+        response = client.get(f"/api/v1/households?within={grid.pk}")
+        assert response.status_code == (200 if visible(world, user_key, grid) else 404), (user_key, key)
+
+
+@pytest.mark.parametrize("user_key", [k for k in ROOTS if k != "admin"])
+def test_writes_outside_the_scope_change_nothing(world, clients, user_key):
+    client = clients[user_key]
+    far_grid = world.grid("B1e") if user_key != "leader_B1" else world.grid("A1e")
+    far_duty = world.duties["micro_B1em1"] if user_key != "leader_B1" else world.duties["micro_A1em1"]
+    far_resident = world.residents["B1em1"][0] if user_key != "leader_B1" else world.residents["A1em1"][0]
+    boundary_before = far_grid.boundary
+    duties_before = Duty.objects.count()
+    logs_before = PiiAccessLog.objects.count()
+
+    response = client.put(f"/api/v1/grids/{far_grid.pk}/boundary", {"boundary": None}, content_type="application/json")
+    assert response.status_code == 404
+    response = client.post(f"/api/v1/duties/{far_duty.pk}/end", {}, content_type="application/json")
+    assert response.status_code == 404
+    response = client.post(f"/api/v1/residents/{far_resident.pk}/unmask", {"reason": "核实信息"},
+                           content_type="application/json")
+    assert response.status_code == 404
+    person = world.persons["member_A1e"]
+    response = client.post("/api/v1/duties", {"person_id": person.pk, "role": "grid_member", "grid_id": far_grid.pk},
+                           content_type="application/json")
+    assert response.status_code == 404
+
+    far_grid.refresh_from_db()
+    far_duty.refresh_from_db()
+    assert far_grid.boundary == boundary_before
+    assert far_duty.end is None
+    assert Duty.objects.count() == duties_before
+    assert PiiAccessLog.objects.count() == logs_before
+
+
+@pytest.mark.parametrize(("user_key", "may"), [("leader_A1", True), ("member_A1e", False), ("micro_A1em1", False),
+                                                ("liaison_A", False), ("resident", False)])
+def test_writes_inside_the_scope_follow_the_role(world, clients, user_key, may):
+    """Inside their scope, only roles that may manage people end duties; the others get 403."""
+    duty = world.duties["micro_A1em1"]
+    response = clients[user_key].post(f"/api/v1/duties/{duty.pk}/end", {}, content_type="application/json")
+    duty.refresh_from_db()
+    if may:
+        assert response.status_code == 200 and duty.end is not None
+    else:
+        assert response.status_code in (403, 404) and duty.end is None
+        if user_key in ("member_A1e", "micro_A1em1", "liaison_A"):
+            assert response.status_code == 403
+
+
+def test_anonymous_gets_401_everywhere_but_the_token_endpoint(db, client):
+    schema = ninja_api.get_openapi_schema()
+    for path, ops in schema["paths"].items():
+        for method, op in ops.items():
+            if op["operationId"] == "auth_token":
+                continue
+            url = path.replace("/api/v1", "/api/v1", 1)
+            for name in ("grid_id", "building_id", "unit_id", "household_id", "resident_id", "person_id",
+                         "organisation_id", "duty_id"):
+                url = url.replace("{" + name + "}", "1")
+            response = getattr(client, method)(url, content_type="application/json")
+            assert response.status_code == 401, (method, path, response.status_code)
