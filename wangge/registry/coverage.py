@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
@@ -102,12 +102,14 @@ def _households(report: CoverageReport, root: GridNode | None) -> None:
             Problem("household_unplaced", f"{h}：所在单元未划入微网格", h.unit.building.estate_grid_id,
                     h.unit.building.estate_grid.code, h.pk)
         )
-    for h in households.filter(unit__micro_grid__isnull=False).iterator():
-        if not h.unit.micro_grid.path.startswith(h.unit.building.estate_grid.path):
-            report.problems.append(
-                Problem("household_unplaced", f"{h}：所在微网格不属于楼栋所在小区", h.unit.micro_grid_id,
-                        h.unit.micro_grid.code, h.pk)
-            )
+    misplaced = households.filter(unit__micro_grid__isnull=False).exclude(
+        unit__micro_grid__path__startswith=F("unit__building__estate_grid__path")
+    )
+    for h in misplaced.iterator():
+        report.problems.append(
+            Problem("household_unplaced", f"{h}：所在微网格不属于楼栋所在小区", h.unit.micro_grid_id,
+                    h.unit.micro_grid.code, h.pk)
+        )
 
 
 def _staffing(report: CoverageReport, nodes) -> None:

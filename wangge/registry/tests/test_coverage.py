@@ -60,3 +60,22 @@ def test_coverage_api_for_a_grid(world, api):
     people.duty_end(duty=world.duties["micro_A1em2"])
     body = api("leader_A1").get(f"/api/v1/coverage?grid={world.grid('A1').pk}").json()
     assert body["complete"] is False and body["problems"][0]["kind"] == "grid_unstaffed"
+
+
+def test_unit_in_a_micro_grid_of_another_estate_is_reported(world):
+    from wangge.registry.models import Unit
+
+    unit = world.households["A1em1"][0].unit
+    Unit.objects.filter(pk=unit.pk).update(micro_grid=world.grid("A2em1"))  # as a bad data import would
+    problems = [p for p in coverage_report().problems if p.kind == "household_unplaced"]
+    assert {p.object_id for p in problems} == {h.pk for h in world.households["A1em1"] if h.unit_id == unit.pk}
+    assert "不属于楼栋所在小区" in problems[0].message
+
+
+def test_assigning_a_unit_to_a_micro_grid_of_another_estate_is_refused(world):
+    from wangge.core.errors import InvalidInput
+
+    unit = world.households["A1em1"][0].unit
+    with pytest.raises(InvalidInput) as info:
+        registry.unit_assign_micro_grid(unit=unit, micro_grid=world.grid("A2em1"))
+    assert info.value.errors[0].field == "micro_grid"
