@@ -43,3 +43,11 @@ def test_committed_openapi_document_is_current():
     assert committed.read_text(encoding="utf-8") == export_openapi_text(), (
         "the API changed: run `make openapi` and commit docs/api/openapi.json"
     )
+
+
+def test_docs_page_serves_its_assets_locally(client, db):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
