@@ -38,7 +38,8 @@ def validation_error(request, exc: NinjaValidationError):
     for error in exc.errors:
         loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path", "payload")]
         field = ".".join(loc) or "body"
-        errors.append({"field": field, "message": error.get("msg", "无效")})
+        message = str(error.get("msg", "无效")).removeprefix("Value error, ")
+        errors.append({"field": field, "message": message})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "请求无效"
     return api.create_response(request, _body(detail, errors), status=422)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ninja import Field, Schema
-from pydantic import create_model
+from pydantic import create_model, field_validator
 
 
 class FieldErrorOut(Schema):
@@ -20,7 +20,18 @@ class ErrorOut(Schema):
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-class ListQuery(Schema):
+class InputSchema(Schema):
+    """Base of every request schema: text may not carry NUL characters (PostgreSQL refuses them)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("不能包含空字符（NUL）")
+        return value
+
+
+class ListQuery(InputSchema):
     page: int = Field(1, ge=1, le=100_000, description="页码，从1开始")
     page_size: int = Field(50, ge=1, le=500, description="每页条数，最多500")
     within: int | None = Field(None, ge=1, description="只看该网格（含全部下级）")

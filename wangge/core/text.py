@@ -32,7 +32,7 @@ _SPACE = re.compile(r"\s+")
 
 def normalize_query(q: str) -> str:
     """What a user typed, as it is compared with `search_key`: simplified, lower case, no spaces."""
-    return _SPACE.sub("", to_simplified(q or "")).lower()
+    return _SPACE.sub("", to_simplified((q or "").replace("\x00", ""))).lower()
 
 
 def search_key(*parts: str, pinyin: bool = True) -> str:

@@ -5,7 +5,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from wangge.core.schemas import ListQuery
+from wangge.core.schemas import InputSchema, ListQuery
 
 RoleCode = Literal[
     "two_committee_member", "grid_leader", "grid_member", "micro_grid_member", "building_steward",
@@ -18,7 +18,7 @@ OrganisationKindCode = Literal[
 ]
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     username: str = Field(..., min_length=1, max_length=150)
     password: str = Field(..., min_length=1, max_length=200)
 
@@ -108,7 +108,7 @@ class OrganisationQuery(ListQuery):
     kind: OrganisationKindCode | None = None
 
 
-class DutyIn(Schema):
+class DutyIn(InputSchema):
     person_id: int = Field(..., ge=1)
     role: RoleCode
     grid_id: int = Field(..., ge=1)
@@ -118,7 +118,7 @@ class DutyIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class DutyEndIn(Schema):
+class DutyEndIn(InputSchema):
     note: str = Field("", max_length=200)
 
 

@@ -4,7 +4,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from wangge.core.schemas import ListQuery
+from wangge.core.schemas import InputSchema, ListQuery
 
 LevelCode = Literal["district", "subdistrict", "community", "area_grid", "estate_grid", "micro_grid"]
 
@@ -34,13 +34,13 @@ class GridQuery(ListQuery):
     parent: int | None = Field(None, ge=1, description="只看该网格的直接下级")
 
 
-class GeoQuery(Schema):
+class GeoQuery(InputSchema):
     level: LevelCode | None = None
     parent: int | None = Field(None, ge=1)
     within: int | None = Field(None, ge=1)
 
 
-class LocateQuery(Schema):
+class LocateQuery(InputSchema):
     lon: float = Field(..., ge=-180, le=180, description="经度")
     lat: float = Field(..., ge=-90, le=90, description="纬度")
     crs: Literal["wgs84", "gcj02", "bd09"] = Field("wgs84", description="坐标系")
@@ -52,7 +52,7 @@ class LocateOut(Schema):
     wgs84: list[float]
 
 
-class BoundaryIn(Schema):
+class BoundaryIn(InputSchema):
     boundary: dict | None
 
 
@@ -102,7 +102,7 @@ class ResidentOut(Schema):
     address: str
 
 
-class UnmaskIn(Schema):
+class UnmaskIn(InputSchema):
     reason: str = Field(..., min_length=2, max_length=200, description="查看事由（记入查看记录）")
 
 
@@ -130,5 +130,5 @@ class CoverageOut(Schema):
     problems: list[CoverageProblemOut]
 
 
-class CoverageQuery(Schema):
+class CoverageQuery(InputSchema):
     grid: int | None = Field(None, ge=1, description="只检查该网格（含下级）")
