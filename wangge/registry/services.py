@@ -271,3 +271,92 @@ def resident_update(*, actor=None, resident: Resident, **changes) -> Resident:
     resident.is_party_member = party
     resident.save()
     return resident
+
+
+# -- bulk loading: many households of one unit with their residents (demo data) --------------------------
+# Added for `wangge demo-data`. The same checks as household_create and resident_create, row by row,
+# but a handful of queries per unit instead of several per row.
+
+
+@transaction.atomic
+def household_bulk_create(*, actor=None, unit: Unit, households: list[dict]) -> list[Household]:
+    """Create the households of one unit, each with its residents, in one transaction.
+
+    `households` is a list of dicts with `floor`, `room`, `occupancy` (default owner) and `residents`, a
+    list of dicts with the keyword arguments of `resident_create` (name, id_number, phone, relation,
+    care_flags, is_party_member). Every field is validated as `household_create` and `resident_create`
+    do, including unique rooms and ID numbers and one head per household; the first bad row raises
+    InvalidInput naming its field and row (households counted from 1) and nothing is written.
+    """
+    from wangge.core.text import search_key
+
+    require(actor_scope(actor), EDIT_REGISTRY, _unit_grid(unit))
+    taken_rooms = set(Household.objects.filter(unit=unit).values_list("room", flat=True))
+    rows: list[tuple[Household, list[Resident]]] = []
+    seen_ids: dict[str, int] = {}
+    for row, data in enumerate(households, start=1):
+        room = str(data.get("room") or "").strip()
+        floor = data.get("floor")
+        occupancy = data.get("occupancy", Occupancy.OWNER)
+        if not room:
+            raise InvalidInput.field("room", "房号不能为空", row=row)
+        if not isinstance(floor, int) or not -5 <= floor <= unit.building.floors:
+            raise InvalidInput.field("floor", f"楼层应在 -5 到 {unit.building.floors} 之间", row=row)
+        if occupancy not in Occupancy.values:
+            raise InvalidInput.field("occupancy", f"未知居住状态 {occupancy!r}", row=row)
+        if room in taken_rooms:
+            raise InvalidInput.field("room", f"{unit}{room}室已登记", row=row)
+        taken_rooms.add(room)
+        household = Household(unit=unit, floor=floor, room=room, occupancy=occupancy, subdistrict=unit.subdistrict)
+        _row_clean(household, row, exclude=["unit", "subdistrict"])
+        members = []
+        heads = 0
+        for person in data.get("residents", []):
+            unknown = set(person) - {"name", "id_number", "phone", "relation", "care_flags", "is_party_member"}
+            if unknown:
+                raise InvalidInput.field(sorted(unknown)[0], "未知字段", row=row)
+            fields = clean_resident_fields(
+                name=person.get("name", ""), id_number=person.get("id_number", ""), phone=person.get("phone", ""),
+                relation=person.get("relation", Relation.SELF), care_flags=person.get("care_flags", ()), row=row,
+            )
+            if fields["id_number"] in seen_ids:
+                raise InvalidInput.field("id_number", f"与第{seen_ids[fields['id_number']]}户的居民身份证号重复", row=row)
+            seen_ids[fields["id_number"]] = row
+            if fields["relation"] == Relation.SELF:
+                heads += 1
+                if heads > 1:
+                    raise InvalidInput.field("relation", "该户已有户主", row=row)
+            resident = Resident(
+                subdistrict=unit.subdistrict, is_party_member=bool(person.get("is_party_member", False)), **fields
+            )
+            resident.search_text = search_key(resident.name)
+            _row_clean(resident, row, exclude=["household", "subdistrict"])
+            members.append(resident)
+        rows.append((household, members))
+    existing = (
+        Resident.objects.filter(id_number__in=list(seen_ids)).select_related("household__unit__building").first()
+    )
+    if existing is not None:
+        raise InvalidInput.field(
+            "id_number", f"该身份证号已登记在 {existing.household.masked_address}", row=seen_ids[existing.id_number]
+        )
+    created = Household.objects.bulk_create([h for h, _ in rows])
+    residents = []
+    for household, members in zip(created, (m for _, m in rows), strict=True):
+        for resident in members:
+            resident.household = household
+            residents.append(resident)
+    Resident.objects.bulk_create(residents)
+    return created
+
+
+def _row_clean(obj, row: int, exclude: list[str]) -> None:
+    """Field validation without queries (foreign keys are set by the caller, uniqueness checked above)."""
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        error = InvalidInput.from_django(exc).errors[0]
+        raise InvalidInput.field(error.field, error.message, row=row) from exc
+
+
+# -- end of bulk loading ------------------------------------------------------------------------------------
