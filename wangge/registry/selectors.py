@@ -156,7 +156,7 @@ def household_list(*, actor, within: int | None = None, q: str | None = None) ->
     cond = _unit_q(scope, "unit__")
     if not scope.is_admin and scope.household_id:
         cond |= Q(pk=scope.household_id)
-    qs = Household.objects.filter(cond).select_related("unit__building", "unit__micro_grid").annotate(
+    qs = Household.objects.filter(cond).select_related("unit__building__estate_grid", "unit__micro_grid").annotate(
         resident_count=Count("residents")
     )
     node = _within(scope, within)
@@ -179,7 +179,9 @@ def resident_list(*, actor, within: int | None = None, q: str | None = None) -> 
     cond = _unit_q(scope, "household__unit__")
     if not scope.is_admin and scope.household_id:
         cond |= Q(household_id=scope.household_id)
-    qs = Resident.objects.filter(cond).select_related("household__unit__building", "household__unit__micro_grid")
+    qs = Resident.objects.filter(cond).select_related(
+        "household__unit__building__estate_grid", "household__unit__micro_grid"
+    )
     node = _within(scope, within)
     if node is not None:
         qs = qs.filter(
