@@ -11,6 +11,7 @@ from wangge.core.errors import ApplicationError
 from wangge.people.api import auth_router
 from wangge.people.api import router as people_router
 from wangge.registry.api import router as registry_router
+from wangge.registry.import_api import router as import_router
 
 api = NinjaAPI(
     title="wangge API",
@@ -55,5 +56,6 @@ def http_error(request, exc: HttpError):
 
 
 api.add_router("", auth_router)
+api.add_router("", import_router)  # before registry: /households/export is not a household id
 api.add_router("", registry_router)
 api.add_router("", people_router)

@@ -1,5 +1,6 @@
 """The grid tree and what sits in it: buildings (楼栋), units (单元), households (户) and residents (居民)."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -150,11 +151,13 @@ class Household(TenantModel):
 
     @property
     def address(self) -> str:
-        return f"{self.unit.building.name}{self.unit.name}{self.room}室"
+        building = self.unit.building
+        return f"{building.estate_grid.name}{building.name}{self.unit.name}{self.room}室"
 
     @property
     def masked_address(self) -> str:
-        return f"{self.unit.building.name}{self.unit.name}{pii.mask_room(self.room)}室"
+        building = self.unit.building
+        return f"{building.estate_grid.name}{building.name}{self.unit.name}{pii.mask_room(self.room)}室"
 
 
 class Relation(models.TextChoices):
@@ -214,3 +217,72 @@ class Resident(TenantModel):
     @property
     def masked_phone(self) -> str:
         return pii.mask_phone(self.phone)
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class ImportStage(models.TextChoices):
+    READ = "read", _("读取文件")
+    CHECK = "check", _("校验")
+    WRITE = "write", _("写入")
+
+
+def _import_upload_to(instance, filename: str) -> str:
+    # The stored name is random: file names often carry a community's or a person's name.
+    import uuid
+    from pathlib import PurePath
+
+    return f"imports/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
+class ImportJob(TenantModel):
+    """One upload of a household/resident file, run by a background job. The stored file is deleted when
+    the job finishes (it holds full ID numbers); the report stays."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.PROTECT, related_name="+"
+    )
+    grid = models.ForeignKey(GridNode, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="import_jobs")
+    file = models.FileField(_("文件"), upload_to=_import_upload_to, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    skip_invalid = models.BooleanField(_("跳过有错误的住户"), default=False)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED, db_index=True
+    )
+    stage = models.CharField(_("阶段"), max_length=10, choices=ImportStage.choices, blank=True)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    report = models.JSONField(_("导入报告"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.get_status_display()}）"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    # Share of the whole job each stage stands for, in percent: (start, width).
+    STAGE_SPANS = {"read": (0, 50), "check": (50, 20), "write": (70, 30)}
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        start, width = self.STAGE_SPANS.get(self.stage, (0, 0))
+        if not self.total_rows:
+            return start
+        return min(99, start + int(width * min(self.processed_rows, self.total_rows) / self.total_rows))

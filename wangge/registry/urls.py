@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 urlpatterns = [
     path("grids/", views.grid_browser, name="grid-browser"),
@@ -10,4 +10,9 @@ urlpatterns = [
     path("coverage/", views.coverage_page, name="coverage"),
     path("households/", views.household_page, name="households"),
     path("my-household/", views.my_household, name="my-household"),
+    path("residents/<int:resident_id>/unmask/", views.resident_unmask, name="resident-unmask"),
+    path("households/export/", import_views.household_export, name="household-export"),
+    path("imports/", import_views.import_page, name="import-households"),
+    path("imports/<int:job_id>/", import_views.import_job_page, name="import-job"),
+    path("imports/<int:job_id>/progress/", import_views.import_job_progress, name="import-job-progress"),
 ]

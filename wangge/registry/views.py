@@ -6,10 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 
-from wangge.core.errors import NotFound
+from wangge.core.errors import ApplicationError, NotFound
 from wangge.people.access import UNMASK, VIEW, request_scope
 from wangge.people.selectors import duty_list
+from wangge.people.services import resident_unmask as resident_unmask_service
 
 from . import selectors
 from .coverage import KIND_LABELS, coverage_report
@@ -129,6 +131,8 @@ def household_page(request):
     qs = selectors.household_list(actor=scope, within=node.pk if node else None, q=q)
     page = Paginator(qs.prefetch_related("residents"), HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
     can_unmask = node is not None and scope.can(UNMASK, node)
+    for household in page.object_list:
+        household.can_unmask = scope.can(UNMASK, household.unit.micro_grid or household.unit.building.estate_grid)
     return render(
         request,
         "registry/households.html",
@@ -163,3 +167,21 @@ def my_household(request):
             "is_staff_scope": scope.is_staff_scope,
         },
     )
+
+
+@login_required
+@require_POST
+def resident_unmask(request, resident_id: int):
+    """Show one resident's ID number, phone and address in full (htmx partial); the unmask is logged."""
+    scope = request_scope(request)
+    try:
+        resident = selectors.resident_get(actor=scope, resident_id=resident_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    context = {"r": resident, "reason": request.POST.get("reason", "")}
+    try:
+        context["full"] = resident_unmask_service(actor=request.user, resident=resident, reason=context["reason"])
+    except ApplicationError as exc:
+        context["error"] = str(exc.errors[0].message if exc.errors else exc.message)
+        return render(request, "registry/_resident_unmask.html", context, status=200 if exc.status == 422 else exc.status)
+    return render(request, "registry/_resident_unmask.html", context)

@@ -42,6 +42,7 @@ DETAILS = {
 OTHERS = {
     "auth_token", "grid_geojson", "grid_locate", "coverage_report", "me", "pii_access_log",
     "grid_set_boundary", "resident_unmask", "duty_assign", "duty_end",
+    "household_import", "import_job_list", "import_job_get", "household_export",
 }
 LIST_PATHS = {
     "grid_list": "/grids", "building_list": "/buildings", "unit_list": "/units", "household_list": "/households",
@@ -231,3 +232,41 @@ def test_anonymous_gets_401_everywhere_but_the_token_endpoint(db, client):
                 url = url.replace("{" + name + "}", "1")
             response = getattr(client, method)(url, content_type="application/json")
             assert response.status_code == 401, (method, path, response.status_code)
+
+
+def _upload(client, grid_id: int):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv_text = "楼栋,单元,楼层,房号,姓名,身份证号,联系电话,与户主关系\n"
+    data = io.BytesIO(csv_text.encode("utf-8"))
+    upload = SimpleUploadedFile("households.csv", data.getvalue(), content_type="text/csv")
+    return client.post("/api/v1/imports/households", {"file": upload, "grid_id": grid_id})
+
+
+def test_import_jobs_are_seen_by_their_creator_and_admins_only(world, clients):
+    created = _upload(clients["leader_A1"], world.grid("A1e").pk)
+    assert created.status_code == 202, created.content
+    job_id = created.json()["id"]
+    for user_key, client in clients.items():
+        mine = user_key in ("leader_A1", "admin")
+        listed = {j["id"] for j in client.get("/api/v1/imports").json()["items"]}
+        assert (job_id in listed) == mine, user_key
+        assert client.get(f"/api/v1/imports/{job_id}").status_code == (200 if mine else 404), user_key
+
+
+@pytest.mark.parametrize("user_key", list(ROOTS))
+def test_imports_and_exports_outside_the_scope_answer_404(world, clients, user_key):
+    client = clients[user_key]
+    for key in ("A1e", "B1e"):
+        grid = world.grid(key)
+        export = client.get(f"/api/v1/households/export?within={grid.pk}")
+        imported = _upload(client, grid.pk)
+        if not visible(world, user_key, grid):
+            assert export.status_code == 404, (user_key, key)
+            assert imported.status_code == 404, (user_key, key)
+        else:
+            # A resident knows the grids above their home but may not export them.
+            assert export.status_code == (403 if user_key == "resident" else 200), (user_key, key)
+            assert imported.status_code in (202, 403), (user_key, key)

@@ -1,0 +1,47 @@
+"""`wangge import-boundaries FILE.geojson [--skip-invalid] [--crs wgs84|gcj02|bd09] [--user USERNAME]`
+
+A FeatureCollection whose features carry properties.code (a grid code) and a Polygon or MultiPolygon.
+Exit 0 on success, 1 when features had errors, 2 for an unreadable file (wangge.cli).
+"""
+
+import importlib
+import json
+
+from django.core.management.base import BaseCommand
+
+from wangge.core import geo
+from wangge.registry import importing
+
+_common = importlib.import_module("wangge.registry.management.commands.import-households")
+
+
+class Command(BaseCommand):
+    help = "Set grid boundaries from a GeoJSON FeatureCollection (properties.code = grid code)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="the .geojson file")
+        parser.add_argument("--crs", default="wgs84", choices=geo.CRS_CHOICES,
+                            help="coordinate system of the file (converted to WGS84); default wgs84")
+        parser.add_argument("--skip-invalid", action="store_true", help="write the valid features, report the rest")
+        parser.add_argument("--user", help="act as this user (their scope applies); default: the system")
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def handle(self, *args, file, crs="wgs84", skip_invalid=False, user=None, **options):
+        actor = _common.acting_user(user)
+        data = _common.read_file(file)
+        bars = _common.ProgressBars()
+        try:
+            report = importing.boundaries_import(
+                actor=actor, data=data, crs=crs, skip_invalid=skip_invalid, progress=bars
+            )
+        except importing.ImportRowError as exc:
+            report = exc.report
+        finally:
+            bars.close()
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
+        else:
+            for line in report.lines():
+                self.stdout.write(line)
+        if report.errors:
+            raise SystemExit(1)
