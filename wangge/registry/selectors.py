@@ -168,6 +168,7 @@ def household_list(*, actor, within: int | None = None, q: str | None = None) ->
     if needle:
         qs = qs.filter(
             Q(room__icontains=needle)
+            | Q(unit__name__icontains=needle)
             | Q(unit__building__search_text__icontains=needle)
             | Q(Exists(Resident.objects.filter(household=OuterRef("pk"), search_text__icontains=needle)))
         )
