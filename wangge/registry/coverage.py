@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
@@ -66,13 +67,13 @@ class CoverageReport:
 
 
 KIND_LABELS = {
-    "household_unplaced": "住户未落入唯一微网格",
-    "grid_unstaffed": "网格无人在岗",
-    "boundary_missing": "缺少边界",
-    "boundary_overlap": "边界重叠",
-    "boundary_gap": "边界缺口",
-    "chain_supervisor": "网格长未兼任物业服务监督员",
-    "chain_information_officer": "物业党员未兼任信息员",
+    "household_unplaced": _("住户未落入唯一微网格"),
+    "grid_unstaffed": _("网格无人在岗"),
+    "boundary_missing": _("缺少边界"),
+    "boundary_overlap": _("边界重叠"),
+    "boundary_gap": _("边界缺口"),
+    "chain_supervisor": _("网格长未兼任物业服务监督员"),
+    "chain_information_officer": _("物业党员未兼任信息员"),
 }
 
 

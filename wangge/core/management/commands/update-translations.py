@@ -33,8 +33,16 @@ class Command(BaseCommand):
                 entry.msgstr_plural = {0: to_traditional(entry.msgid_plural)}
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-        hant.save()
         english = polib.pofile(str(package / "locale/en/LC_MESSAGES/django.po"))
+        for catalogue, language in ((hant, "zh-Hant"), (english, "en")):
+            catalogue.header = f"wangge translation catalogue: {language}. Source strings are simplified Chinese."
+            catalogue.metadata_is_fuzzy = False
+            catalogue.metadata.update({"Project-Id-Version": "wangge", "Language": language})
+            for stale in ("Report-Msgid-Bugs-To", "POT-Creation-Date", "PO-Revision-Date", "Last-Translator",
+                          "Language-Team"):
+                catalogue.metadata.pop(stale, None)
+        hant.save()
+        english.save()
         missing = [e.msgid for e in english if not e.translated()]
         for msgid in missing:
             self.stdout.write(f"untranslated (en): {msgid}")
