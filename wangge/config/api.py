@@ -35,9 +35,16 @@ def application_error(request, exc: ApplicationError):
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc: NinjaValidationError):
+    # ninja's loc starts with where the value came from: ("query", "page"), ("path", "grid_id"),
+    # ("form", "grid_id"), ("file", "file"), ("body", "payload", "name"). The field is what follows,
+    # without the name of the body parameter (always `payload` here).
     errors = []
     for error in exc.errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path", "payload")]
+        loc = [str(part) for part in error.get("loc", ())]
+        if loc and loc[0] in ("query", "body", "path", "form", "file", "header", "cookie"):
+            location, loc = loc[0], loc[1:]
+            if location == "body" and loc[:1] == ["payload"]:
+                loc = loc[1:]
         field = ".".join(loc) or "body"
         message = str(error.get("msg", "无效")).removeprefix("Value error, ")
         errors.append({"field": field, "message": message})

@@ -80,3 +80,13 @@ class Conflict(ApplicationError):
 
 class NotAuthenticated(ApplicationError):
     status = 401
+
+
+def full_clean(obj, **kwargs) -> None:
+    """`obj.full_clean(**kwargs)`, raising InvalidInput that names each failing field."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        obj.full_clean(**kwargs)
+    except ValidationError as exc:
+        raise InvalidInput.from_django(exc) from exc

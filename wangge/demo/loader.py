@@ -252,7 +252,7 @@ def login_lines(plan: Plan, password: str = DEMO_PASSWORD) -> list[LoginLine]:
             household = Household.objects.select_related("unit__building__estate_grid").get(
                 pk=person.resident.household_id
             )
-            scope_zh = f"本户：{household.unit.building.estate_grid.name}{household.address}"
+            scope_zh = f"本户：{household.address}"
             scope_en = "own household"
         else:
             grid = GridNode.objects.filter(code=login.grid).first()

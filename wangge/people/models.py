@@ -7,11 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core import pii
-from wangge.core.models import TenantModel
-from wangge.core.text import search_key
+from wangge.core.models import Searchable, TenantModel
 
 
-class Person(TenantModel):
+class Person(TenantModel, Searchable):
     """Anyone who holds a duty or belongs to an organisation. Optionally a resident, optionally a login."""
 
     name = models.CharField(_("姓名"), max_length=50)
@@ -32,7 +31,6 @@ class Person(TenantModel):
         blank=True,
         related_name="person",
     )
-    search_text = models.TextField(editable=False, default="")
 
     class Meta:
         verbose_name = _("人员")
@@ -42,9 +40,6 @@ class Person(TenantModel):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        self.search_text = search_key(self.name)
-        super().save(*args, **kwargs)
 
     @property
     def masked_phone(self) -> str:
@@ -77,7 +72,7 @@ PARTY_KINDS = {
 }
 
 
-class Organisation(TenantModel):
+class Organisation(TenantModel, Searchable):
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类别"), max_length=32, choices=OrganisationKind.choices)
     parent = models.ForeignKey(
@@ -90,7 +85,6 @@ class Organisation(TenantModel):
         related_name="organisations",
         help_text=_("组织所在或负责的网格节点"),
     )
-    search_text = models.TextField(editable=False, default="")
 
     class Meta:
         verbose_name = _("组织")
@@ -100,9 +94,6 @@ class Organisation(TenantModel):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        self.search_text = search_key(self.name)
-        super().save(*args, **kwargs)
 
     @property
     def is_joint_unit(self) -> bool:

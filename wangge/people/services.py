@@ -8,13 +8,12 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from wangge.core import pii
-from wangge.core.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
-from wangge.registry.models import GridNode, Level, Resident
+from wangge.core.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, full_clean
+from wangge.registry.models import GridNode, Resident
 
 from .access import MANAGE_PEOPLE, UNMASK, actor_scope, require
 from .models import (
@@ -27,19 +26,6 @@ from .models import (
     PiiAccessLog,
     Role,
 )
-
-
-def _full_clean(obj, exclude=None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise InvalidInput.from_django(exc) from exc
-
-
-def _subdistrict(grid: GridNode | None) -> GridNode | None:
-    if grid is None:
-        return None
-    return grid if grid.level == Level.SUBDISTRICT else grid.subdistrict
 
 
 @transaction.atomic
@@ -57,9 +43,9 @@ def person_create(
         raise InvalidInput.field("resident", "该居民已有人员记录")
     if grid is not None:
         require(actor_scope(actor), MANAGE_PEOPLE, grid)
-    subdistrict = resident.subdistrict if resident is not None else _subdistrict(grid)
+    subdistrict = resident.subdistrict if resident is not None else (grid.tenant if grid is not None else None)
     person = Person(name=name, phone=phone or (resident.phone if resident else ""), resident=resident, subdistrict=subdistrict)
-    _full_clean(person)
+    full_clean(person)
     person.save()
     return person
 
@@ -94,8 +80,8 @@ def organisation_create(
         raise InvalidInput.field("kind", f"未知组织类别 {kind!r}")
     if not (name or "").strip():
         raise InvalidInput.field("name", "名称不能为空")
-    organisation = Organisation(name=name.strip(), kind=kind, grid=grid, parent=parent, subdistrict=_subdistrict(grid))
-    _full_clean(organisation)
+    organisation = Organisation(name=name.strip(), kind=kind, grid=grid, parent=parent, subdistrict=grid.tenant)
+    full_clean(organisation)
     organisation.save()
     return organisation
 
@@ -112,7 +98,7 @@ def membership_add(
         person=person, organisation=organisation, post=post, is_party_member=is_party_member,
         start=start or timezone.localdate(), subdistrict=organisation.subdistrict,
     )
-    _full_clean(membership)
+    full_clean(membership)
     membership.save()
     return membership
 
@@ -149,9 +135,9 @@ def duty_assign(
         raise InvalidInput.field("role", f"{person.name}在{grid.name}已担任{Role(role).label}")
     duty = Duty(
         person=person, role=role, grid=grid, organisation=organisation, start=start, end=end, note=note,
-        subdistrict=_subdistrict(grid),
+        subdistrict=grid.tenant,
     )
-    _full_clean(duty)
+    full_clean(duty)
     duty.save()
     if role == Role.GRID_LEADER and _is_two_committee_member(person, at=start):
         has_supervisor = (

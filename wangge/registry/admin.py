@@ -1,8 +1,13 @@
+import json
+
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from wangge.people.services import pii_log_bulk
+
 from . import services
-from .models import Building, GridNode, Household, Resident, Unit
+from .models import Building, GridNode, Household, ImportJob, Resident, Unit
 
 
 @admin.register(GridNode)
@@ -51,12 +56,8 @@ class UnitAdmin(admin.ModelAdmin):
     raw_id_fields = ["building", "micro_grid", "subdistrict"]
 
 
-class ResidentInline(admin.TabularInline):
-    model = Resident
-    extra = 0
-    fields = ["name", "relation", "masked_id", "masked_phone_display"]
-    readonly_fields = fields
-    can_delete = False
+class MaskedResidentFields:
+    """ID numbers and phones as the rest of wangge shows them: masked."""
 
     @admin.display(description=_("身份证号"))
     def masked_id(self, obj):
@@ -65,6 +66,14 @@ class ResidentInline(admin.TabularInline):
     @admin.display(description=_("联系电话"))
     def masked_phone_display(self, obj):
         return obj.masked_phone
+
+
+class ResidentInline(MaskedResidentFields, admin.TabularInline):
+    model = Resident
+    extra = 0
+    fields = ["name", "relation", "masked_id", "masked_phone_display"]
+    readonly_fields = fields
+    can_delete = False
 
 
 @admin.register(Household)
@@ -77,16 +86,46 @@ class HouseholdAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(MaskedResidentFields, admin.ModelAdmin):
     list_display = ["name", "masked_id", "masked_phone_display", "relation", "household"]
     list_filter = ["relation", "gender", "is_party_member"]
     search_fields = ["search_text"]
     raw_id_fields = ["household", "subdistrict"]
 
-    @admin.display(description=_("身份证号"))
-    def masked_id(self, obj):
-        return obj.masked_id_number
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The change form shows the ID number and phone in full: that is an unmask, and it is logged.
+        resident = self.get_object(request, object_id)
+        if resident is not None and request.method == "GET":
+            pii_log_bulk(actor=request.user, residents=[resident], reason="管理后台查看居民记录", purpose="admin")
+        return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description=_("联系电话"))
-    def masked_phone_display(self, obj):
-        return obj.masked_phone
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Read-only: a job is created by an upload and run by the worker, and its report is what it is."""
+
+    list_display = ["created_at", "created_by", "grid", "file_name", "status", "processed_rows", "total_rows"]
+    list_filter = ["status"]
+    list_select_related = ["created_by", "grid"]
+    search_fields = ["file_name", "created_by__username", "grid__code", "grid__name"]
+    date_hierarchy = "created_at"
+    fields = [
+        "created_by", "grid", "file_name", "skip_invalid", "status", "stage", "processed_rows", "total_rows",
+        "created_at", "started_at", "finished_at", "updated_at", "report_json",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("导入报告"))
+    def report_json(self, obj):
+        if obj.report is None:
+            return "—"
+        return format_html("<pre>{}</pre>", json.dumps(obj.report, ensure_ascii=False, indent=2))

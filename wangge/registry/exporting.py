@@ -20,11 +20,19 @@ from wangge.people.access import UNMASK, VIEW, Scope, actor_scope, require
 
 from . import selectors
 from .importing import (
+    BUILDING,
+    CARE_FLAGS,
+    ESTATE,
     EXPORT_COLUMNS,
     FLOOR,
     ID_NUMBER,
+    NAME,
+    OCCUPANCY,
+    PARTY,
     PHONE,
+    RELATION,
     ROOM,
+    UNIT,
     care_flag_label,
     occupancy_label,
     relation_label,
@@ -33,8 +41,8 @@ from .models import GridNode, Relation, Resident
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEXT_COLUMNS = {ID_NUMBER, PHONE, ROOM}
-COLUMN_WIDTHS = {"小区": 16, "楼栋": 10, "单元": 8, FLOOR: 6, ROOM: 8, "居住状态": 9, "姓名": 10, ID_NUMBER: 21,
-                 PHONE: 14, "与户主关系": 11, "关爱标签": 18, "党员": 6}
+COLUMN_WIDTHS = {ESTATE: 16, BUILDING: 10, UNIT: 8, FLOOR: 6, ROOM: 8, OCCUPANCY: 9, NAME: 10, ID_NUMBER: 21,
+                 PHONE: 14, RELATION: 11, CARE_FLAGS: 18, PARTY: 6}
 
 
 @dataclass
@@ -106,12 +114,12 @@ def households_export(*, actor, grid: GridNode, unmask: bool = False, reason: st
         n_households += 1
         unit = household.unit
         place = {
-            "小区": unit.building.estate_grid.name,
-            "楼栋": unit.building.name,
-            "单元": unit.name,
+            ESTATE: unit.building.estate_grid.name,
+            BUILDING: unit.building.name,
+            UNIT: unit.name,
             FLOOR: household.floor,
             ROOM: household.room if unmask else pii.mask_room(household.room),
-            "居住状态": occupancy_label(household.occupancy),
+            OCCUPANCY: occupancy_label(household.occupancy),
         }
         residents = list(household.residents.all())
         if not residents:
@@ -121,12 +129,12 @@ def households_export(*, actor, grid: GridNode, unmask: bool = False, reason: st
             shown.append(resident)
             sheet.append(row_cells({
                 **place,
-                "姓名": resident.name,
+                NAME: resident.name,
                 ID_NUMBER: resident.id_number if unmask else pii.mask_id_number(resident.id_number),
                 PHONE: resident.phone if unmask else pii.mask_phone(resident.phone),
-                "与户主关系": relation_label(resident.relation),
-                "关爱标签": "、".join(care_flag_label(f) for f in resident.care_flags or []),
-                "党员": "是" if resident.is_party_member else "否",
+                RELATION: relation_label(resident.relation),
+                CARE_FLAGS: "、".join(care_flag_label(f) for f in resident.care_flags or []),
+                PARTY: "是" if resident.is_party_member else "否",
             }))
     if unmask:
         from wangge.people.services import pii_log_bulk

@@ -12,7 +12,6 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
-from wangge.core.errors import InvalidInput
 from wangge.core.schemas import ERRORS, FieldErrorOut, ListQuery, list_of, page_of
 from wangge.people.access import request_scope
 
@@ -87,21 +86,12 @@ def job_out(job: ImportJob) -> dict:
 
 
 @router.post("/imports/households", response={202: ImportJobOut, **ERRORS}, operation_id="household_import")
-def household_import(
-    request,
-    file: File[UploadedFile | None] = None,
-    grid_id: Form[int | None] = None,
-    skip_invalid: Form[bool] = False,
-):
+def household_import(request, file: File[UploadedFile], grid_id: Form[int], skip_invalid: Form[bool] = False):
     """Upload an XLSX or CSV file of households and residents (format: docs/import-format.md) to import
     under a grid you may edit (`grid_id`). With `skip_invalid`, households without errors are imported
     and the others reported; otherwise any error writes nothing. The import runs in the background:
     poll GET /imports/{id}."""
-    # `file` and `grid_id` are checked here rather than by the schema, so that the error names them.
-    if grid_id is None:
-        raise InvalidInput.field("grid_id", "请指定要导入到的网格")
-    scope = request_scope(request)
-    grid = selectors.grid_get(actor=scope, grid_id=grid_id)
+    grid = selectors.grid_get(actor=request_scope(request), grid_id=grid_id)
     job = importing.import_job_create(actor=request.user, grid=grid, upload=file, skip_invalid=skip_invalid)
     return Status(202, job_out(job))
 
@@ -109,13 +99,13 @@ def household_import(
 @router.get("/imports", response={200: list_of(ImportJobOut), **ERRORS}, operation_id="import_job_list")
 def import_job_list(request, query: Query[ListQuery]):
     """Your import jobs, newest first (all jobs for an admin)."""
-    return page_of(importing.import_job_list(actor=request_scope(request)), query, job_out)
+    return page_of(selectors.import_job_list(actor=request_scope(request)), query, job_out)
 
 
 @router.get("/imports/{job_id}", response={200: ImportJobOut, **ERRORS}, operation_id="import_job_get")
 def import_job_get(request, job_id: int):
     """Status, progress and, when finished, the report of one of your import jobs."""
-    return job_out(importing.import_job_get(actor=request_scope(request), job_id=job_id))
+    return job_out(selectors.import_job_get(actor=request_scope(request), job_id=job_id))
 
 
 @router.get(

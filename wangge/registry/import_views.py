@@ -34,7 +34,7 @@ def _forbidden(request, message: str):
 def import_page(request):
     """The upload form, and the user's recent import jobs."""
     scope = request_scope(request)
-    grids = importing.import_grid_choices(actor=scope)
+    grids = selectors.import_grid_choices(actor=scope)
     if not grids and request.method == "GET":
         return _forbidden(request, _("您在任何网格都没有修改住户台账的权限，不能导入。"))
     errors: dict[str, str] = {}
@@ -64,7 +64,7 @@ def import_page(request):
             else:
                 return redirect("import-job", job_id=job.pk)
         status = 422
-    jobs = importing.import_job_list(actor=scope)[:20]
+    jobs = selectors.import_job_list(actor=scope)[:20]
     context = {
         "grids": grids,
         "selected": str(selected),
@@ -77,7 +77,7 @@ def import_page(request):
 
 def _job_or_404(request, job_id: int):
     try:
-        return importing.import_job_get(actor=request_scope(request), job_id=job_id)
+        return selectors.import_job_get(actor=request_scope(request), job_id=job_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 

@@ -1,12 +1,13 @@
 """The grid tree and what sits in it: buildings (楼栋), units (单元), households (户) and residents (居民)."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core import pii
-from wangge.core.models import TenantModel
-from wangge.core.text import search_key
+from wangge.core.models import Searchable, TenantModel
 
 
 class Level(models.TextChoices):
@@ -38,7 +39,7 @@ def child_level(level: str) -> str | None:
     return LEVEL_ORDER[index + 1] if index + 1 < len(LEVEL_ORDER) else None
 
 
-class GridNode(TenantModel):
+class GridNode(TenantModel, Searchable):
     """One node of the grid tree. `path` is the materialised path of ids ("/1/4/17/"), so a subtree is
     one indexed prefix query."""
 
@@ -60,7 +61,6 @@ class GridNode(TenantModel):
         blank=True,
         related_name="responsible_for",
     )
-    search_text = models.TextField(editable=False, default="")
 
     class Meta:
         verbose_name = _("网格")
@@ -71,15 +71,22 @@ class GridNode(TenantModel):
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
 
-    def save(self, *args, **kwargs):
-        self.search_text = search_key(self.name, pinyin=True) + " " + self.code
-        super().save(*args, **kwargs)
+
+    def search_parts(self) -> tuple[str, ...]:
+        return (self.name, self.code)
+
+    @property
+    def tenant(self) -> GridNode | None:
+        """The subdistrict that rows hanging from this node carry (the node itself at that level)."""
+        return self if self.level == Level.SUBDISTRICT else self.subdistrict
 
     def ancestor_ids(self) -> list[int]:
         return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
 
 
-class Building(TenantModel):
+class Building(TenantModel, Searchable):
+    search_pinyin = False
+
     estate_grid = models.ForeignKey(
         GridNode, verbose_name=_("小区网格"), on_delete=models.PROTECT, related_name="buildings"
     )
@@ -87,7 +94,6 @@ class Building(TenantModel):
     floors = models.PositiveSmallIntegerField(_("层数"), default=6)
     lon = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
-    search_text = models.TextField(editable=False, default="")
 
     class Meta:
         verbose_name = _("楼栋")
@@ -98,9 +104,6 @@ class Building(TenantModel):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        self.search_text = search_key(self.name, pinyin=False)
-        super().save(*args, **kwargs)
 
 
 class Unit(TenantModel):
@@ -181,7 +184,7 @@ class CareFlag(models.TextChoices):
     LEFT_BEHIND_CHILD = "left_behind_child", _("留守儿童")
 
 
-class Resident(TenantModel):
+class Resident(TenantModel, Searchable):
     household = models.ForeignKey(
         Household, verbose_name=_("住户"), on_delete=models.PROTECT, related_name="residents"
     )
@@ -193,7 +196,6 @@ class Resident(TenantModel):
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     care_flags = models.JSONField(_("关爱标签"), default=list, blank=True)
     is_party_member = models.BooleanField(_("党员"), default=False)
-    search_text = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -206,9 +208,6 @@ class Resident(TenantModel):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        self.search_text = search_key(self.name)
-        super().save(*args, **kwargs)
 
     @property
     def masked_id_number(self) -> str:
@@ -261,6 +260,9 @@ class ImportJob(TenantModel):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The job's last sign of life: every progress write sets it, so a queued or running job whose
+    # updated_at is old has lost its worker (importing.import_job_fail_stalled).
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("导入任务")

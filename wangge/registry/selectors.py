@@ -6,9 +6,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.text import normalize_query
-from wangge.people.access import Scope, actor_scope
+from wangge.people.access import EDIT_REGISTRY, Scope, actor_scope
 
-from .models import LEVEL_ORDER, Building, GridNode, Household, Resident, Unit
+from .models import LEVEL_ORDER, Building, GridNode, Household, ImportJob, Level, Resident, Unit
 
 
 def _search(qs: QuerySet, q: str | None, *fields: str) -> QuerySet:
@@ -218,3 +218,35 @@ def resident_get(*, actor, resident_id: int) -> Resident:
 def resident_grid(resident: Resident) -> GridNode:
     unit = resident.household.unit
     return unit.micro_grid or unit.building.estate_grid
+
+
+# -- import jobs -----------------------------------------------------------------------------------------
+
+
+def import_job_list(*, actor) -> QuerySet[ImportJob]:
+    """The actor's own import jobs (all jobs for an admin), newest first."""
+    scope = actor_scope(actor)
+    qs = ImportJob.objects.select_related("grid", "created_by")
+    if not scope.is_admin:
+        qs = qs.filter(created_by_id=scope.user_id) if scope.user_id else qs.none()
+    return qs.order_by("-created_at", "-id")
+
+
+def import_job_get(*, actor, job_id: int) -> ImportJob:
+    return _get(import_job_list(actor=actor), job_id, "导入任务")
+
+
+def import_grid_choices(*, actor, limit: int = 500) -> list[GridNode]:
+    """Grids the actor may import into, down to estate grids (and micro-grids where that is all they
+    may edit), for the upload form."""
+    scope = actor_scope(actor)
+    levels = [Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY, Level.AREA_GRID, Level.ESTATE_GRID]
+    if scope.is_admin:
+        return list(GridNode.objects.filter(level__in=levels).order_by("code")[:limit])
+    roots = scope.paths(EDIT_REGISTRY)
+    if not roots:
+        return []
+    q = Q(pk__in=[])
+    for path in roots:
+        q |= Q(path__startswith=path, level__in=levels) | Q(path=path)
+    return list(GridNode.objects.filter(q).order_by("code")[:limit])

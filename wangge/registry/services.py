@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wangge.core import geo, pii
-from wangge.core.errors import InvalidInput
+from wangge.core.errors import InvalidInput, full_clean
 from wangge.people.access import EDIT_REGISTRY, actor_scope, require
 
 from .models import (
@@ -25,22 +25,6 @@ from .models import (
     Unit,
     child_level,
 )
-
-
-def _full_clean(obj, exclude=None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise InvalidInput.from_django(exc) from exc
-
-
-def _subdistrict_of(node: GridNode | None) -> GridNode | None:
-    """The subdistrict a node belongs to (itself at subdistrict level, None above)."""
-    if node is None:
-        return None
-    if node.level == Level.SUBDISTRICT:
-        return node
-    return node.subdistrict
 
 
 def validate_boundary(boundary, *, level: str, field: str = "boundary"):
@@ -87,8 +71,8 @@ def grid_create(
         boundary_changed_at=timezone.now() if geometry is not None else None,
         depth=(parent.depth + 1) if parent else 0,
     )
-    node.subdistrict = parent if parent is not None and parent.level == Level.SUBDISTRICT else _subdistrict_of(parent)
-    _full_clean(node, exclude=["path", "subdistrict"])
+    node.subdistrict = parent.tenant if parent is not None else None
+    full_clean(node, exclude=["path", "subdistrict"])
     node.save()
     node.path = f"{parent.path if parent else '/'}{node.pk}/"
     if level == Level.SUBDISTRICT:
@@ -126,9 +110,9 @@ def building_create(
         raise InvalidInput.field("name", f"{estate_grid.name}已有楼栋 {name}")
     building = Building(
         estate_grid=estate_grid, name=(name or "").strip(), floors=floors, lon=lon, lat=lat,
-        subdistrict=_subdistrict_of(estate_grid),
+        subdistrict=estate_grid.tenant,
     )
-    _full_clean(building)
+    full_clean(building)
     building.save()
     return building
 
@@ -150,7 +134,7 @@ def unit_create(*, actor=None, building: Building, name: str, micro_grid: GridNo
     if Unit.objects.filter(building=building, name=name).exists():
         raise InvalidInput.field("name", f"{building.name}已有 {name}")
     unit = Unit(building=building, name=(name or "").strip(), micro_grid=micro_grid, subdistrict=building.subdistrict)
-    _full_clean(unit)
+    full_clean(unit)
     unit.save()
     return unit
 
@@ -183,7 +167,7 @@ def household_create(
     if Household.objects.filter(unit=unit, room=room).exists():
         raise InvalidInput.field("room", f"{unit}{room}室已登记")
     household = Household(unit=unit, floor=floor, room=room, occupancy=occupancy, subdistrict=unit.subdistrict)
-    _full_clean(household)
+    full_clean(household)
     household.save()
     return household
 
@@ -244,7 +228,7 @@ def resident_create(
     if fields["relation"] == Relation.SELF and household.residents.filter(relation=Relation.SELF).exists():
         raise InvalidInput.field("relation", "该户已有户主")
     resident = Resident(household=household, subdistrict=household.subdistrict, is_party_member=is_party_member, **fields)
-    _full_clean(resident)
+    full_clean(resident)
     resident.save()
     return resident
 
@@ -288,8 +272,6 @@ def household_bulk_create(*, actor=None, unit: Unit, households: list[dict]) -> 
     do, including unique rooms and ID numbers and one head per household; the first bad row raises
     InvalidInput naming its field and row (households counted from 1) and nothing is written.
     """
-    from wangge.core.text import search_key
-
     require(actor_scope(actor), EDIT_REGISTRY, _unit_grid(unit))
     taken_rooms = set(Household.objects.filter(unit=unit).values_list("room", flat=True))
     rows: list[tuple[Household, list[Resident]]] = []
@@ -329,7 +311,7 @@ def household_bulk_create(*, actor=None, unit: Unit, households: list[dict]) -> 
             resident = Resident(
                 subdistrict=unit.subdistrict, is_party_member=bool(person.get("is_party_member", False)), **fields
             )
-            resident.search_text = search_key(resident.name)
+            resident.refresh_search_text()
             _row_clean(resident, row, exclude=["household", "subdistrict"])
             members.append(resident)
         rows.append((household, members))

@@ -157,8 +157,22 @@ def test_api_scope_and_file_errors(world, api):
     response = leader.post("/api/v1/imports/households",
                            {"file": upload("a.xlsx", b"not a workbook"), "grid_id": world.grid("A1e").pk})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "file"
+    assert not ImportJob.objects.exists()
+
+
+def test_api_missing_fields_are_named(world, api):
+    leader = api("leader_A1")
     response = leader.post("/api/v1/imports/households", {"grid_id": world.grid("A1e").pk})
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "file"
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["file"]
+    assert response.json()["detail"].startswith("file: ")
+    response = leader.post("/api/v1/imports/households", {"file": upload()})
+    assert response.status_code == 422 and [e["field"] for e in response.json()["errors"]] == ["grid_id"]
+    response = leader.post("/api/v1/imports/households", {})
+    assert response.status_code == 422
+    assert sorted(e["field"] for e in response.json()["errors"]) == ["file", "grid_id"]
+    response = leader.post("/api/v1/imports/households", {"file": upload(), "grid_id": "A1e"})
+    assert response.status_code == 422 and [e["field"] for e in response.json()["errors"]] == ["grid_id"]
     assert not ImportJob.objects.exists()
 
 
@@ -182,7 +196,7 @@ def test_api_export(world, api):
 
 def test_job_progress_is_written_outside_the_write_transaction(world):
     job = importing.import_job_create(actor=world.users["leader_A1"], grid=world.grid("A1e"), upload=upload())
-    progress = importing._JobProgress(job)
+    progress = importing.jobs._JobProgress(job)
     progress(ImportStage.CHECK, 100, 250)
     job.refresh_from_db()
     assert (job.stage, job.processed_rows, job.total_rows) == ("check", 100, 250)

@@ -47,3 +47,14 @@ def test_out_of_scope_resident_is_404(world):
     response = login(world, "leader_A1").post(f"/residents/{resident.pk}/unmask/", {"reason": "核实信息"})
     assert response.status_code == 404
     assert not PiiAccessLog.objects.exists()
+
+
+def test_opening_a_resident_in_the_admin_is_logged(world):
+    resident = world.residents["A1em1"][0]
+    client = login(world, "admin")
+    response = client.get(f"/admin/registry/resident/{resident.pk}/change/")
+    assert response.status_code == 200 and resident.id_number in response.content.decode()
+    log = PiiAccessLog.objects.get()
+    assert (log.resident_id, log.purpose) == (resident.pk, "admin")
+    assert client.get("/admin/registry/resident/").status_code == 200
+    assert PiiAccessLog.objects.count() == 1  # the list shows masked numbers: not an unmask

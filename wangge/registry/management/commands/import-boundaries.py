@@ -5,7 +5,6 @@ Exit 0 on success, 1 when features had errors, 2 for an unreadable file (wangge.
 """
 
 import importlib
-import json
 
 from django.core.management.base import BaseCommand
 
@@ -29,19 +28,10 @@ class Command(BaseCommand):
     def handle(self, *args, file, crs="wgs84", skip_invalid=False, user=None, **options):
         actor = _common.acting_user(user)
         data = _common.read_file(file)
-        bars = _common.ProgressBars()
-        try:
-            report = importing.boundaries_import(
-                actor=actor, data=data, crs=crs, skip_invalid=skip_invalid, progress=bars
-            )
-        except importing.ImportRowError as exc:
-            report = exc.report
-        finally:
-            bars.close()
-        if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
-        else:
-            for line in report.lines():
-                self.stdout.write(line)
-        if report.errors:
-            raise SystemExit(1)
+        _common.run_import(
+            self,
+            lambda progress: importing.boundaries_import(
+                actor=actor, data=data, crs=crs, skip_invalid=skip_invalid, progress=progress
+            ),
+            as_json=options["json"],
+        )

@@ -68,6 +68,25 @@ class ProgressBars:
             self.bar = None
 
 
+def run_import(command: BaseCommand, run, *, as_json: bool, heading: str | None = None) -> None:
+    """Run `run(progress)` (an import service) with progress bars, print its report — as JSON, or
+    `heading` and a line per error — and exit 1 when rows had errors (wangge.cli maps other errors)."""
+    bars = ProgressBars()
+    try:
+        report = run(bars)
+    except importing.ImportRowError as exc:
+        report = exc.report
+    finally:
+        bars.close()
+    if as_json:
+        command.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        for line in ([heading] if heading else []) + report.lines():
+            command.stdout.write(line)
+    if report.errors:
+        raise SystemExit(1)
+
+
 class Command(BaseCommand):
     help = "Import households and residents from an XLSX or CSV file (format: docs/import-format.md)."
 
@@ -83,21 +102,12 @@ class Command(BaseCommand):
         actor = acting_user(user)
         grid_node = grid_by_code(grid)
         data = read_file(file)
-        bars = ProgressBars()
-        try:
-            report = importing.households_import_file(
-                actor=actor, grid=grid_node, data=data, file_name=Path(file).name, skip_invalid=skip_invalid,
-                progress=bars,
-            )
-        except importing.ImportRowError as exc:
-            report = exc.report
-        finally:
-            bars.close()
-        if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(max_errors=None), ensure_ascii=False))
-        else:
-            self.stdout.write(f"{grid_node.name}（{grid_node.code}）← {Path(file).name}")
-            for line in report.lines():
-                self.stdout.write(line)
-        if report.errors:
-            raise SystemExit(1)
+        name = Path(file).name
+        run_import(
+            self,
+            lambda progress: importing.households_import_file(
+                actor=actor, grid=grid_node, data=data, file_name=name, skip_invalid=skip_invalid, progress=progress
+            ),
+            as_json=options["json"],
+            heading=f"{grid_node.name}（{grid_node.code}）← {name}",
+        )
