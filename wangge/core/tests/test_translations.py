@@ -32,3 +32,11 @@ def test_pages_speak_the_chosen_language(world, language, text):
     page = client.get("/households/").content.decode()
     assert text in page
     assert f'lang="{language}"' in page
+
+
+@pytest.mark.django_db
+def test_simplified_chinese_is_the_default_whatever_the_browser_asks(world):
+    client = Client()
+    client.force_login(world.users["leader_A1"])
+    page = client.get("/households/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in page and "住户名册" in page
