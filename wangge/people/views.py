@@ -1,0 +1,1 @@
+"""Pages about people: organisations and their members, duty assignment."""
