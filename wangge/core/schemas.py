@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from ninja import Field, Schema
 from pydantic import create_model, field_validator
+
+# Database ids are 64-bit; anything larger is refused as bad input rather than overflowing the driver.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class FieldErrorOut(Schema):
@@ -34,7 +40,7 @@ class InputSchema(Schema):
 class ListQuery(InputSchema):
     page: int = Field(1, ge=1, le=100_000, description="页码，从1开始")
     page_size: int = Field(50, ge=1, le=500, description="每页条数，最多500")
-    within: int | None = Field(None, ge=1, description="只看该网格（含全部下级）")
+    within: int | None = Field(None, ge=1, le=MAX_ID, description="只看该网格（含全部下级）")
     q: str | None = Field(None, max_length=100, description="搜索：简繁体、拼音、拼音首字母均可")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import Query, Router, Status
 
-from wangge.core.schemas import ERRORS, ListQuery, list_of, page_of
+from wangge.core.schemas import ERRORS, Id, ListQuery, list_of, page_of
 from wangge.registry.selectors import grid_get
 
 from . import selectors, services
@@ -86,7 +86,7 @@ def person_list(request, query: Query[ListQuery]):
 
 
 @router.get("/persons/{person_id}", response={200: PersonDetailOut, **ERRORS}, operation_id="person_get")
-def person_get(request, person_id: int):
+def person_get(request, person_id: Id):
     scope = request_scope(request)
     person = selectors.person_get(actor=scope, person_id=person_id)
     duties = selectors.duty_list(actor=scope, person=person.pk, current=None)
@@ -101,7 +101,7 @@ def organisation_list(request, query: Query[OrganisationQuery]):
 
 @router.get("/organisations/{organisation_id}", response={200: OrganisationDetailOut, **ERRORS},
             operation_id="organisation_get")
-def organisation_get(request, organisation_id: int):
+def organisation_get(request, organisation_id: Id):
     scope = request_scope(request)
     org = selectors.organisation_get(actor=scope, organisation_id=organisation_id)
     members = [
@@ -122,7 +122,7 @@ def duty_list(request, query: Query[DutyQuery]):
 
 
 @router.get("/duties/{duty_id}", response={200: DutyOut, **ERRORS}, operation_id="duty_get")
-def duty_get(request, duty_id: int):
+def duty_get(request, duty_id: Id):
     return duty_out(selectors.duty_get(actor=request_scope(request), duty_id=duty_id))
 
 
@@ -144,7 +144,7 @@ def duty_assign(request, payload: DutyIn):
 
 
 @router.post("/duties/{duty_id}/end", response={200: DutyOut, **ERRORS}, operation_id="duty_end")
-def duty_end(request, duty_id: int, payload: DutyEndIn):
+def duty_end(request, duty_id: Id, payload: DutyEndIn):
     """End a duty now: the access it gave ends at once."""
     scope = request_scope(request)
     duty = services.duty_end(actor=scope, duty=selectors.duty_get(actor=scope, duty_id=duty_id), note=payload.note)

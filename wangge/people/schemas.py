@@ -5,7 +5,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from wangge.core.schemas import InputSchema, ListQuery
+from wangge.core.schemas import MAX_ID, InputSchema, ListQuery
 
 RoleCode = Literal[
     "two_committee_member", "grid_leader", "grid_member", "micro_grid_member", "building_steward",
@@ -100,7 +100,7 @@ class DutyOut(Schema):
 
 class DutyQuery(ListQuery):
     role: RoleCode | None = Field(None, description="职责代码")
-    person: int | None = Field(None, ge=1)
+    person: int | None = Field(None, ge=1, le=MAX_ID)
     status: Literal["current", "ended", "all"] = Field("current", description="current 在岗；ended 已结束；all 全部")
 
 
@@ -109,10 +109,10 @@ class OrganisationQuery(ListQuery):
 
 
 class DutyIn(InputSchema):
-    person_id: int = Field(..., ge=1)
+    person_id: int = Field(..., ge=1, le=MAX_ID)
     role: RoleCode
-    grid_id: int = Field(..., ge=1)
-    organisation_id: int | None = Field(None, ge=1)
+    grid_id: int = Field(..., ge=1, le=MAX_ID)
+    organisation_id: int | None = Field(None, ge=1, le=MAX_ID)
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     note: str = Field("", max_length=200)

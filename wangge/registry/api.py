@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 from ninja import Query, Router
 
-from wangge.core.schemas import ERRORS, ListQuery, list_of, page_of
+from wangge.core.schemas import ERRORS, Id, ListQuery, list_of, page_of
 from wangge.people.access import request_scope
 from wangge.people.services import resident_unmask
 
@@ -72,19 +72,19 @@ def _detail(node) -> dict:
 
 
 @router.get("/grids/{grid_id}", response={200: GridDetailOut, **ERRORS}, operation_id="grid_get")
-def grid_get(request, grid_id: int):
+def grid_get(request, grid_id: Id):
     return _detail(selectors.grid_get(actor=request_scope(request), grid_id=grid_id))
 
 
 @router.get("/grids/{grid_id}/children", response={200: list_of(GridOut), **ERRORS}, operation_id="grid_children")
-def grid_children(request, grid_id: int, query: Query[ListQuery]):
+def grid_children(request, grid_id: Id, query: Query[ListQuery]):
     scope = request_scope(request)
     qs = selectors.grid_list(actor=scope, parent=grid_id, within=query.within, q=query.q)
     return page_of(qs, query, grid_out)
 
 
 @router.put("/grids/{grid_id}/boundary", response={200: GridDetailOut, **ERRORS}, operation_id="grid_set_boundary")
-def grid_set_boundary(request, grid_id: int, payload: BoundaryIn):
+def grid_set_boundary(request, grid_id: Id, payload: BoundaryIn):
     node = selectors.grid_get(actor=request_scope(request), grid_id=grid_id)
     node = services.grid_update(actor=request_scope(request), grid=node, boundary=payload.boundary)
     return _detail(node)
@@ -119,7 +119,7 @@ def building_list(request, query: Query[ListQuery]):
 
 
 @router.get("/buildings/{building_id}", response={200: BuildingOut, **ERRORS}, operation_id="building_get")
-def building_get(request, building_id: int):
+def building_get(request, building_id: Id):
     return building_out(selectors.building_get(actor=request_scope(request), building_id=building_id))
 
 
@@ -129,7 +129,7 @@ def unit_list(request, query: Query[ListQuery]):
 
 
 @router.get("/units/{unit_id}", response={200: UnitOut, **ERRORS}, operation_id="unit_get")
-def unit_get(request, unit_id: int):
+def unit_get(request, unit_id: Id):
     return unit_out(selectors.unit_get(actor=request_scope(request), unit_id=unit_id))
 
 
@@ -140,7 +140,7 @@ def household_list(request, query: Query[ListQuery]):
 
 
 @router.get("/households/{household_id}", response={200: HouseholdOut, **ERRORS}, operation_id="household_get")
-def household_get(request, household_id: int):
+def household_get(request, household_id: Id):
     return household_out(selectors.household_get(actor=request_scope(request), household_id=household_id))
 
 
@@ -151,12 +151,12 @@ def resident_list(request, query: Query[ListQuery]):
 
 
 @router.get("/residents/{resident_id}", response={200: ResidentOut, **ERRORS}, operation_id="resident_get")
-def resident_get(request, resident_id: int):
+def resident_get(request, resident_id: Id):
     return resident_out(selectors.resident_get(actor=request_scope(request), resident_id=resident_id))
 
 
 @router.post("/residents/{resident_id}/unmask", response={200: UnmaskOut, **ERRORS}, operation_id="resident_unmask")
-def resident_unmask_view(request, resident_id: int, payload: UnmaskIn):
+def resident_unmask_view(request, resident_id: Id, payload: UnmaskIn):
     """The full ID number, phone and address of one resident. Needs the unmask permission; logged."""
     resident = selectors.resident_get(actor=request_scope(request), resident_id=resident_id)
     return resident_unmask(actor=request.user, resident=resident, reason=payload.reason)

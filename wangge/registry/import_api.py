@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
-from wangge.core.schemas import ERRORS, FieldErrorOut, ListQuery, list_of, page_of
+from wangge.core.schemas import ERRORS, MAX_ID, FieldErrorOut, Id, ListQuery, list_of, page_of
 from wangge.people.access import request_scope
 
 from . import exporting, importing, selectors
@@ -59,7 +59,7 @@ class ImportJobOut(Schema):
 
 
 class ExportQuery(Schema):
-    within: int = Field(..., ge=1, description="导出该网格（含全部下级）的住户和居民")
+    within: int = Field(..., ge=1, le=MAX_ID, description="导出该网格（含全部下级）的住户和居民")
     unmask: bool = Field(False, description="不脱敏导出（需要查看个人信息的权限，并记入查看记录）")
     reason: str | None = Field(None, max_length=200, description="不脱敏导出的事由")
 
@@ -86,7 +86,7 @@ def job_out(job: ImportJob) -> dict:
 
 
 @router.post("/imports/households", response={202: ImportJobOut, **ERRORS}, operation_id="household_import")
-def household_import(request, file: File[UploadedFile], grid_id: Form[int], skip_invalid: Form[bool] = False):
+def household_import(request, file: File[UploadedFile], grid_id: Form[Id], skip_invalid: Form[bool] = False):
     """Upload an XLSX or CSV file of households and residents (format: docs/import-format.md) to import
     under a grid you may edit (`grid_id`). With `skip_invalid`, households without errors are imported
     and the others reported; otherwise any error writes nothing. The import runs in the background:
@@ -103,7 +103,7 @@ def import_job_list(request, query: Query[ListQuery]):
 
 
 @router.get("/imports/{job_id}", response={200: ImportJobOut, **ERRORS}, operation_id="import_job_get")
-def import_job_get(request, job_id: int):
+def import_job_get(request, job_id: Id):
     """Status, progress and, when finished, the report of one of your import jobs."""
     return job_out(selectors.import_job_get(actor=request_scope(request), job_id=job_id))
 

@@ -4,7 +4,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from wangge.core.schemas import InputSchema, ListQuery
+from wangge.core.schemas import MAX_ID, InputSchema, ListQuery
 
 LevelCode = Literal["district", "subdistrict", "community", "area_grid", "estate_grid", "micro_grid"]
 
@@ -31,13 +31,13 @@ class GridDetailOut(GridOut):
 
 class GridQuery(ListQuery):
     level: LevelCode | None = Field(None, description="层级")
-    parent: int | None = Field(None, ge=1, description="只看该网格的直接下级")
+    parent: int | None = Field(None, ge=1, le=MAX_ID, description="只看该网格的直接下级")
 
 
 class GeoQuery(InputSchema):
     level: LevelCode | None = None
-    parent: int | None = Field(None, ge=1)
-    within: int | None = Field(None, ge=1)
+    parent: int | None = Field(None, ge=1, le=MAX_ID)
+    within: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class LocateQuery(InputSchema):
@@ -131,4 +131,4 @@ class CoverageOut(Schema):
 
 
 class CoverageQuery(InputSchema):
-    grid: int | None = Field(None, ge=1, description="只检查该网格（含下级）")
+    grid: int | None = Field(None, ge=1, le=MAX_ID, description="只检查该网格（含下级）")
