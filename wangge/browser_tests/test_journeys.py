@@ -62,12 +62,12 @@ def test_grid_leader_browses_tree_map_and_panel_on_a_desktop(world, browsing):
     # The panel: counts of the subtree and the roster on the node itself.
     households = sum(len(world.households[k]) for k in world.micro_keys_under("A"))
     residents = sum(len(world.residents[k]) for k in world.micro_keys_under("A"))
-    on_duty = {d.person_id for d in world.duties.values() if d.grid.path.startswith(A.path)}
+    on_duty = {d.person_id for d in world.duties.values() if d.grid.path.startswith(A.path) and d.is_current}
     expect(panel_node(page)).to_have_attribute("data-node", str(A.pk))
     expect(page.locator("#stat-households")).to_have_text(str(households))
     expect(page.locator("#stat-residents")).to_have_text(str(residents))
     expect(page.locator("#stat-on-duty")).to_have_text(str(len(on_duty)))
-    roster = page.locator("#panel table.roster")
+    roster = page.locator("#panel table.roster:not(.past)")
     for key in ("committee_A", "leader_A1", "liaison_A"):
         expect(roster).to_contain_text(world.persons[key].name)
     expect(roster).not_to_contain_text(world.persons["micro_A1em1"].name)  # on duty below, not here
@@ -154,7 +154,7 @@ def test_micro_grid_member_works_on_a_phone(world, browsing):
     expect(page.locator("#map")).to_have_attribute("data-features", "1")
     expect(page.locator("#stat-households")).to_have_text(str(len(world.households["A1em1"])))
     expect(page.locator("#stat-residents")).to_have_text(str(len(world.residents["A1em1"])))
-    expect(page.locator("#panel table.roster")).to_contain_text(world.persons["micro_A1em1"].name)
+    expect(page.locator("#panel table.roster:not(.past)")).to_contain_text(world.persons["micro_A1em1"].name)
     for selector in ("#map", ".tree", "#panel"):
         box = page.locator(selector).bounding_box()
         assert box and box["width"] <= 390 and box["height"] > 40, (selector, box)

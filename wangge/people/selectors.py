@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.text import normalize_query
@@ -17,7 +18,11 @@ def _duty_visible_q(scope: Scope, prefix: str = "") -> Q:
         return Q()
     cond = scope.grid_q(f"{prefix}grid__")
     if scope.household_chain:
-        cond |= Q(**{f"{prefix}grid_id__in": scope.household_chain})
+        # Residents see who serves them now, not who served before.
+        now = timezone.now()
+        cond |= Q(**{f"{prefix}grid_id__in": scope.household_chain, f"{prefix}start__lte": now}) & (
+            Q(**{f"{prefix}end__isnull": True}) | Q(**{f"{prefix}end__gt": now})
+        )
     if scope.person_id:
         cond |= Q(**{f"{prefix}person_id": scope.person_id})
     return cond
@@ -93,6 +98,15 @@ def person_get(*, actor, person_id: int) -> Person:
     return person
 
 
+def person_pick_list(*, actor, q: str | None = None) -> QuerySet[Person]:
+    """`person_list` for a person picker: each person with `current_duties` (their current duties that
+    the actor may see, with the grid), so that two 张伟 can be told apart — one more query however many
+    persons there are."""
+    scope = actor_scope(actor)
+    duties = duty_list(actor=scope).order_by("start", "id")
+    return person_list(actor=scope, q=q).prefetch_related(Prefetch("duties", queryset=duties, to_attr="current_duties"))
+
+
 def _organisation_visible_q(scope: Scope) -> Q:
     """Organisations in the scope's subtrees, and those at the nodes above them (the community party
     committee is known to every micro-grid member of the community)."""
@@ -141,3 +155,47 @@ def pii_log_list(*, actor) -> QuerySet[PiiAccessLog]:
     if not scope.is_admin:
         raise NotFound("未找到")
     return PiiAccessLog.objects.select_related("actor").order_by("-at", "-id")
+
+
+# -- the organisations pages ------------------------------------------------------------------------------
+
+
+def organisation_list_counted(
+    *, actor, kind: str | None = None, within: int | None = None, q: str | None = None
+) -> QuerySet[Organisation]:
+    """`organisation_list`, each row with `member_count` and `party_member_count` (current memberships,
+    as `membership_list` counts them), in the same query."""
+    current = Q(memberships__end__isnull=True)
+    return organisation_list(actor=actor, kind=kind, within=within, q=q).annotate(
+        member_count=Count("memberships", filter=current),
+        party_member_count=Count("memberships", filter=current & Q(memberships__is_party_member=True)),
+    )
+
+
+def organisation_children(*, actor, organisation: Organisation) -> QuerySet[Organisation]:
+    """The organisations directly below `organisation` that the actor may see, counted."""
+    return organisation_list_counted(actor=actor).filter(parent_id=organisation.pk)
+
+
+def organisation_parent(*, actor, organisation: Organisation) -> Organisation | None:
+    """The organisation above `organisation` when the actor may see it; None otherwise (and at the top)."""
+    if organisation.parent_id is None:
+        return None
+    return organisation_list(actor=actor).filter(pk=organisation.parent_id).first()
+
+
+def organisation_member_list(*, actor, organisation: Organisation) -> QuerySet[Membership]:
+    """`membership_list` with the other hats each member wears (兼任), in two more queries however many
+    members there are: `person.current_duties` (their current duties the actor may see, with the grid) and
+    `person.other_memberships` (their current posts in other organisations the actor may see)."""
+    scope = actor_scope(actor)
+    other_posts = (
+        Membership.objects.filter(end__isnull=True, organisation__in=organisation_list(actor=scope).values("pk"))
+        .exclude(organisation_id=organisation.pk)
+        .select_related("organisation")
+        .order_by("organisation_id", "id")
+    )
+    return membership_list(actor=scope, organisation=organisation).prefetch_related(
+        Prefetch("person__duties", queryset=duty_list(actor=scope), to_attr="current_duties"),
+        Prefetch("person__memberships", queryset=other_posts, to_attr="other_memberships"),
+    )

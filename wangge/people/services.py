@@ -168,8 +168,10 @@ def duty_end(*, actor=None, duty: Duty, at: dt.datetime | None = None, note: str
     if at <= duty.start:
         raise InvalidInput.field("end", "结束时间应晚于开始时间")
     duty.end = at
+    note = (note or "").strip()
     if note:
         duty.note = f"{duty.note}；{note}" if duty.note else note
+    full_clean(duty)
     duty.save(update_fields=["end", "note"])
     if duty.role == Role.GRID_LEADER:
         Duty.objects.filter(

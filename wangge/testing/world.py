@@ -7,9 +7,11 @@ belongs to, so tests can check scope against the labels rather than against the 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from wangge.core.pii import id_check_char
 from wangge.people import services as people
@@ -112,6 +114,13 @@ def build_world(password: str = "pw") -> World:
     for mkey in [k for k in g if "m" in k and g[k].level == Level.MICRO_GRID]:
         staff(f"micro_{mkey}", f"micro_{mkey.lower()}", Role.MICRO_GRID_MEMBER, mkey)
     staff("liaison_A", "liaison_a", Role.JOINT_UNIT_LIAISON, "A")
+    # Someone who served micro-grid A1em1 last year: their duty has ended, so it gives no access.
+    former = people.person_create(name="前任微网格员", phone=fake_phone(900), grid=g["A1em1"])
+    w.persons["former"] = former
+    w.duties["former"] = people.duty_assign(
+        person=former, role=Role.MICRO_GRID_MEMBER, grid=g["A1em1"],
+        start=timezone.now() - dt.timedelta(days=400), end=timezone.now() - dt.timedelta(days=30),
+    )
 
     # A resident with a login, in micro-grid A1em1.
     resident = w.residents["A1em1"][0]
@@ -129,3 +138,17 @@ def build_world(password: str = "pw") -> World:
     w.organisations["police"] = people.organisation_create(
         name="城西派出所", kind=OrganisationKind.POLICE_STATION, grid=g["sub"])
     return w
+
+
+def add_namesakes(w: World) -> tuple:
+    """Two persons called 张伟 in community A, for pickers that must tell them apart: a resident of
+    micro-grid A1em1 (no duty) and the building steward of estate A2e. Not part of the standard world, so
+    that its counts stay as they are."""
+    household = w.households["A1em1"][1]
+    resident = registry.resident_create(household=household, name="张伟", id_number=fake_id(901),
+                                        phone=fake_phone(901), relation="child")
+    w.persons["zhangwei_resident"] = people.person_create(name="张伟", resident=resident)
+    steward = people.person_create(name="张伟", phone=fake_phone(902), grid=w.grid("A2e"))
+    w.duties["zhangwei_steward"] = people.duty_assign(person=steward, role=Role.BUILDING_STEWARD, grid=w.grid("A2e"))
+    w.persons["zhangwei_steward"] = steward
+    return w.persons["zhangwei_resident"], steward

@@ -32,7 +32,7 @@ class To:
 
 
 LOGIN = To("/login/")
-OK, NOT_FOUND = 200, 404
+OK, FORBIDDEN, NOT_FOUND = 200, 403, 404
 
 
 def everyone(answer) -> dict:
@@ -74,6 +74,19 @@ PAGES = [
          only("admin", "leader_A1", "resident"), htmx=True),
     Page("tree children, micro-grid A1em1", lambda w: f"/grids/{grid('A1em1')(w)}/tree/",
          only("admin", "leader_A1", "member_A1e", "micro_A1em1", "resident"), htmx=True),
+    # The panel of a micro-grid: its roster for all who see it; the duty controls for those who may manage
+    # people there. Their person picker answers 403 to the others who see the grid (assign/end are POSTs:
+    # registry/tests/test_duty_pages.py).
+    Page("grid panel, micro-grid A1em1", lambda w: f"/grids/{grid('A1em1')(w)}/panel/",
+         only("admin", "leader_A1", "member_A1e", "micro_A1em1", "resident"), htmx=True),
+    Page("grid page with a person search, micro-grid A1em1", lambda w: f"/grids/{grid('A1em1')(w)}/?person_q=zw",
+         only("admin", "leader_A1", "member_A1e", "micro_A1em1", "resident")),
+    Page("person picker, micro-grid A1em1", lambda w: f"/grids/{grid('A1em1')(w)}/persons/?person_q=micro",
+         only("admin", "leader_A1", then=FORBIDDEN) | {"nobody": NOT_FOUND}, htmx=True),
+    Page("person picker, empty search", lambda w: f"/grids/{grid('A1em1')(w)}/persons/",
+         only("admin", "leader_A1", then=FORBIDDEN) | {"nobody": NOT_FOUND}, htmx=True),
+    Page("person picker, micro-grid B1em1", lambda w: f"/grids/{grid('B1em1')(w)}/persons/?person_q=micro",
+         only("admin"), htmx=True),
     # Coverage is staff work: others get a page that says so; grids outside the scope are 404.
     Page("coverage", lambda w: "/coverage/", everyone(OK)),
     Page("coverage of community A", lambda w: f"/coverage/?grid={grid('A')(w)}", only("admin", "leader_A1")),
@@ -86,6 +99,17 @@ PAGES = [
     Page("households within community B", lambda w: f"/households/?within={grid('B')(w)}", only("admin")),
     Page("households search", lambda w: "/households/?q=jumin&page=2", everyone(OK)),
     Page("my household", lambda w: "/my-household/", everyone(OK)),
+    # Organisations: those of the scope's subtrees and of the nodes above them; a resident's chain.
+    Page("organisations", lambda w: "/organisations/", everyone(OK)),
+    Page("organisations, kind filter and search", lambda w: "/organisations/?kind=community_party_committee&q=dw",
+         everyone(OK)),
+    Page("organisation, community A party committee", lambda w: f"/organisations/{w.organisations['A_party'].pk}/",
+         only(*STAFF, "resident")),
+    Page("organisation, police station of the subdistrict",
+         lambda w: f"/organisations/{w.organisations['police'].pk}/", only(*STAFF, "resident")),
+    Page("organisation, community B party committee", lambda w: f"/organisations/{w.organisations['B_party'].pk}/",
+         only("admin")),
+    Page("organisation, no such organisation", lambda w: "/organisations/999999/", only()),
 ]
 
 

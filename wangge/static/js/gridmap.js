@@ -159,6 +159,10 @@
     if (target === panel) {
       var id = panelNodeId();
       if (id === null) return;
+      // A duty was given or ended in the panel: same node, so the map and the page stay where they are
+      // (the panel focuses what changed).
+      var from = e.detail.requestConfig && e.detail.requestConfig.elt;
+      if (id === selectedId && from && from.hasAttribute && from.hasAttribute("data-panel-action")) return;
       select(id, true);
       // On a phone the panel sits below the map: bring what was just opened into view.
       if (narrow.matches) panel.scrollIntoView({ block: "start" });
