@@ -671,7 +671,9 @@ class _Staff:
         residents_committee = self.org(f"{c}:rc", f"{spec.name}居民委员会", Kind.RESIDENTS_COMMITTEE, c)
         party_org = None
         if spec.property_party_org:
-            party_org = self.org(f"{c}:ppo", spec.property_party_org, Kind.PROPERTY_PARTY_ORG, c, parent=committee)
+            # The third level of the party organisation (社区党委 → 网格党小组 → 物业企业党组织): the property
+            # company's branch sits under the party group of the area grid where its office is.
+            party_org = self.org(f"{c}:ppo", spec.property_party_org, Kind.PROPERTY_PARTY_ORG, c, parent=groups[0])
         company = self.org(f"{c}:company", spec.property_company, Kind.PROPERTY_COMPANY, c)
 
         # Two committees (两委). Their two_committee_member duties come first, so that the grid-leader

@@ -26,7 +26,7 @@ def _grid_or_404(request, value):
 
 
 def _forbidden(request, message: str):
-    return render(request, "registry/import_forbidden.html", {"message": message}, status=403)
+    return render(request, "core/forbidden.html", {"message": message}, status=403)
 
 
 @login_required

@@ -179,7 +179,7 @@ def _refusals(view):
         except NotFound as exc:
             raise Http404(exc.message) from exc
         except PermissionDenied as exc:
-            return render(request, "registry/import_forbidden.html", {"message": exc.message}, status=403)
+            return render(request, "core/forbidden.html", {"message": exc.message}, status=403)
 
     return wrapped
 
