@@ -1,6 +1,10 @@
-"""A grid leader on a phone hands a micro-grid over from one micro-grid member to another, in the grid
-browser's panel: end the duty (confirmed inline, with a reason), see the coverage warning, pick the
-successor by pinyin initials among two 张伟, and see them on the roster."""
+"""A grid leader on a phone manages the duties of a micro-grid in the grid browser's panel.
+
+Handing it over from one micro-grid member to another: end the duty (confirmed inline, with a reason), see
+the coverage warning, pick the successor by pinyin initials among two 张伟, and see them on the roster.
+Appointing from the households: a resident who is no person yet, found by initials and told by where they
+live, becomes one as they are appointed; someone who is not a resident (a property worker) is registered
+in the picker and appointed in the same form."""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from wangge.people.models import Duty, Role
-from wangge.testing.world import add_namesakes
+from wangge.people.models import Duty, Person, Role
+from wangge.testing.world import add_namesakes, add_resident_without_person
 
 from .conftest import PHONE
 from .test_journeys import assert_tap_targets, no_horizontal_scroll, panel_node
@@ -109,3 +113,80 @@ def test_grid_leader_hands_a_micro_grid_over_on_a_phone(world, browsing):
     assert page.evaluate("window.__sameDocument === true"), "the page reloaded"
     no_horizontal_scroll(page)
     b.screenshot("6c-leader-phone-duty-assigned")
+
+
+def test_grid_leader_appoints_a_resident_and_a_property_worker_on_a_phone(world, browsing):
+    resident = add_resident_without_person(world)  # 王秀英 of micro-grid A1em1: no person, no duty
+    micro = world.grid("A1em1")
+    assert not Person.objects.filter(resident=resident).exists()
+    b = browsing(PHONE)
+    page = b.login("leader_a1")
+    page.goto(f"/grids/{micro.pk}/")
+    page.evaluate("window.__sameDocument = true")
+
+    # Someone is on duty, so the duty form is folded; open it and search by the resident's initials.
+    form = page.locator("#panel details.duty-assign")
+    expect(form).not_to_have_attribute("open", "")
+    form.locator(":scope > summary").tap()
+    expect(form.locator("select[name=role]")).to_have_value(Role.MICRO_GRID_MEMBER)
+    with page.expect_response(re.compile(rf"/grids/{micro.pk}/persons/\?person_q=wxy$")):
+        form.get_by_role("searchbox").press_sequentially("wxy", delay=50)
+    pick = form.locator(".pick-resident")
+    expect(pick).to_have_count(1)
+    expect(pick).to_contain_text("王秀英")
+    expect(pick).to_contain_text("居民")
+    expect(pick).to_contain_text(resident.household.masked_address)  # where they live, the door masked
+    expect(form).not_to_contain_text(resident.household.address)
+    assert_tap_targets(page, "#panel .pick, #panel .duty-form button, #panel .person-new > summary")
+    no_horizontal_scroll(page)
+    pick.tap()
+    expect(pick.locator("input[type=radio]")).to_be_checked()
+    b.screenshot("6d-leader-phone-pick-resident")
+    with page.expect_response(re.compile(rf"/grids/{micro.pk}/duties/$")):
+        form.get_by_role("button", name="指派", exact=True).tap()
+
+    # The resident is a person now, on the roster as micro-grid member, marked as new.
+    person = Person.objects.get(resident=resident)
+    duty = Duty.objects.current().get(person=person, grid=micro)
+    assert (duty.role, person.name, person.phone) == (Role.MICRO_GRID_MEMBER, "王秀英", resident.phone)
+    row = page.locator(f"#panel tr#duty-{duty.pk}")
+    expect(row).to_have_class(re.compile(r"\bjust-assigned\b"))
+    expect(row).to_contain_text("王秀英")
+    expect(row).to_contain_text(person.masked_phone)
+    expect(page.locator("#panel .notice")).to_contain_text("已指派王秀英为微网格员")
+
+    # A property worker is not a resident: registered in the picker (a wrong phone is named first)…
+    form = page.locator("#panel details.duty-assign")
+    form.locator(":scope > summary").tap()
+    new = form.locator("details.person-new")
+    new.locator("summary").tap()
+    new.get_by_label("姓名").fill("刘洋")
+    new.get_by_label("手机号码").fill("12345")
+    with page.expect_response(re.compile(rf"/grids/{micro.pk}/persons/new/$")):
+        new.get_by_role("button", name="登记并选中").tap()
+    phone = form.locator("details.person-new").get_by_label("手机号码")
+    expect(phone).to_have_attribute("aria-invalid", "true")
+    expect(phone).to_be_focused()
+    expect(form.locator("details.person-new .error")).to_contain_text("手机号码")
+    assert not Person.objects.filter(name="刘洋").exists()
+    phone.fill("139 0000 0001")
+    with page.expect_response(re.compile(rf"/grids/{micro.pk}/persons/new/$")):
+        form.locator("details.person-new").get_by_role("button", name="登记并选中").tap()
+
+    # …and picked at once: choose the role and assign.
+    worker = Person.objects.get(name="刘洋")
+    picked = form.locator(f".pick input[value='{worker.pk}']")
+    expect(picked).to_be_checked()
+    expect(form.locator(".picks .notice")).to_contain_text("已新增人员刘洋并选中")
+    expect(form.locator("details.person-new")).not_to_have_attribute("open", "")
+    no_horizontal_scroll(page)
+    b.screenshot("6e-leader-phone-person-registered")
+    form.locator("select[name=role]").select_option(Role.PROPERTY_STAFF)
+    with page.expect_response(re.compile(rf"/grids/{micro.pk}/duties/$")):
+        form.get_by_role("button", name="指派", exact=True).tap()
+    duty = Duty.objects.current().get(person=worker, grid=micro)
+    assert duty.role == Role.PROPERTY_STAFF and worker.grid_id == micro.pk and worker.resident_id is None
+    expect(page.locator(f"#panel tr#duty-{duty.pk}")).to_contain_text("物业服务人员")
+    expect(page.locator("#panel .notice")).to_contain_text("已指派刘洋为物业服务人员")
+    assert page.evaluate("window.__sameDocument === true"), "the page reloaded"
+    no_horizontal_scroll(page)

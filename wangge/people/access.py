@@ -107,7 +107,8 @@ def scope_for(user, *, at=None) -> Scope:
     grants = [Grant(d.grid.path, d.role, d.grid_id) for d in duties]
     household_id = None
     chain: list[int] = []
-    if person.resident_id:
+    # A resident who has left their household (moved away, died) no longer sees it.
+    if person.resident_id and person.resident.left_at is None:
         resident = person.resident
         household_id = resident.household_id
         micro = resident.household.unit.micro_grid

@@ -22,7 +22,7 @@ class MembershipInline(admin.TabularInline):
 class PersonAdmin(admin.ModelAdmin):
     list_display = ["name", "masked_phone_display", "user", "resident"]
     search_fields = ["search_text"]
-    raw_id_fields = ["resident", "user", "subdistrict"]
+    raw_id_fields = ["resident", "user", "grid", "subdistrict"]
     inlines = [DutyInline, MembershipInline]
 
     @admin.display(description=_("联系电话"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import Query, Router, Status
 
 from wangge.core.schemas import ERRORS, Id, ListQuery, list_of, page_of
-from wangge.registry.selectors import grid_get
+from wangge.registry.selectors import grid_get, resident_get
 
 from . import selectors, services
 from .access import request_scope
@@ -21,7 +21,10 @@ from .schemas import (
     OrganisationOut,
     OrganisationQuery,
     PersonDetailOut,
+    PersonFromResidentIn,
+    PersonIn,
     PersonOut,
+    PersonPatchIn,
     TokenIn,
     TokenOut,
 )
@@ -83,6 +86,39 @@ def me(request):
 @router.get("/persons", response={200: list_of(PersonOut), **ERRORS}, operation_id="person_list")
 def person_list(request, query: Query[ListQuery]):
     return page_of(selectors.person_list(actor=request_scope(request), within=query.within, q=query.q), query, person_out)
+
+
+@router.post("/persons", response={201: PersonOut, **ERRORS}, operation_id="person_create")
+def person_create(request, payload: PersonIn):
+    """Register a person who is not a resident — property staff, a joint unit's officer — at a grid
+    (needs the people-management permission there), so that they can be given duties. Residents become
+    persons through `POST /persons/from-resident`."""
+    scope = request_scope(request)
+    grid = grid_get(actor=scope, grid_id=payload.grid_id)
+    person = services.person_create(actor=scope, name=payload.name, phone=payload.phone, grid=grid)
+    return Status(201, person_out(person))
+
+
+@router.post("/persons/from-resident", response={200: PersonOut, 201: PersonOut, **ERRORS},
+             operation_id="person_from_resident")
+def person_from_resident(request, payload: PersonFromResidentIn):
+    """The resident's person, created from the household register (201) or as it already was (200).
+    Needs the people-management permission at the resident's grid."""
+    scope = request_scope(request)
+    resident = resident_get(actor=scope, resident_id=payload.resident_id)
+    person, created = services.person_from_resident(actor=scope, resident=resident)
+    return Status(201 if created else 200, person_out(person))
+
+
+@router.patch("/persons/{person_id}", response={200: PersonOut, **ERRORS}, operation_id="person_update")
+def person_update(request, person_id: Id, payload: PersonPatchIn):
+    """Correct the name or phone of a person who is not a resident (a resident's are corrected in the
+    household register). Fields left out stay as they are."""
+    scope = request_scope(request)
+    person = selectors.person_get(actor=scope, person_id=person_id)
+    fields = payload.model_dump(exclude_unset=True)
+    person = services.person_update(actor=scope, person=person, name=fields.get("name"), phone=fields.get("phone"))
+    return person_out(person)
 
 
 @router.get("/persons/{person_id}", response={200: PersonDetailOut, **ERRORS}, operation_id="person_get")

@@ -31,6 +31,17 @@ class Person(TenantModel, Searchable):
         blank=True,
         related_name="person",
     )
+    # Where a person who is not a resident (property staff, a joint unit's officer…) was registered: it
+    # puts them in the scope of the people who manage that grid before they hold any duty there.
+    grid = models.ForeignKey(
+        "registry.GridNode",
+        verbose_name=_("登记网格"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registered_persons",
+        help_text=_("不是居民的人员在哪个网格登记；居民随其住户"),
+    )
 
     class Meta:
         verbose_name = _("人员")

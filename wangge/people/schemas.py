@@ -57,6 +57,21 @@ class PersonOut(Schema):
     subdistrict_id: int | None
 
 
+class PersonIn(InputSchema):
+    name: str = Field(..., min_length=1, max_length=50, description="姓名")
+    phone: str = Field("", max_length=20, description="大陆手机号码，可不填")
+    grid_id: int = Field(..., ge=1, le=MAX_ID, description="登记在哪个网格（需在该网格有人员管理权限）")
+
+
+class PersonFromResidentIn(InputSchema):
+    resident_id: int = Field(..., ge=1, le=MAX_ID)
+
+
+class PersonPatchIn(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=50, description="姓名；不传则不改")
+    phone: str | None = Field(None, max_length=20, description="大陆手机号码；空字符串清除；不传则不改")
+
+
 class PersonDetailOut(PersonOut):
     duties: list[DutyBrief]
 

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.text import normalize_query
-from wangge.registry.selectors import grid_get
+from wangge.registry.models import GridNode, Resident
+from wangge.registry.selectors import grid_get, resident_list
 
 from .access import Scope, actor_scope
 from .models import Duty, Membership, Organisation, Person, PiiAccessLog, Role
@@ -64,6 +65,7 @@ def _person_visible_q(scope: Scope) -> Q:
         return Q()
     cond = Q(pk__in=[]) if scope.person_id is None else Q(pk=scope.person_id)
     for path in scope.paths():
+        cond |= Q(grid__path__startswith=path)
         cond |= Q(Exists(Duty.objects.filter(person=OuterRef("pk"), grid__path__startswith=path)))
         cond |= Q(resident__household__unit__micro_grid__path__startswith=path)
         cond |= Q(resident__household__unit__building__estate_grid__path__startswith=path)
@@ -81,7 +83,8 @@ def person_list(*, actor, within: int | None = None, q: str | None = None) -> Qu
     if within is not None:
         path = grid_get(actor=scope, grid_id=within).path
         qs = qs.filter(
-            Q(Exists(Duty.objects.filter(person=OuterRef("pk"), grid__path__startswith=path)))
+            Q(grid__path__startswith=path)
+            | Q(Exists(Duty.objects.filter(person=OuterRef("pk"), grid__path__startswith=path)))
             | Q(resident__household__unit__micro_grid__path__startswith=path)
             | Q(Exists(Membership.objects.filter(person=OuterRef("pk"), organisation__grid__path__startswith=path)))
         )
@@ -105,6 +108,30 @@ def person_pick_list(*, actor, q: str | None = None) -> QuerySet[Person]:
     scope = actor_scope(actor)
     duties = duty_list(actor=scope).order_by("start", "id")
     return person_list(actor=scope, q=q).prefetch_related(Prefetch("duties", queryset=duties, to_attr="current_duties"))
+
+
+def _residents_below(*, actor, grid: GridNode, q: str | None = None) -> QuerySet[Resident]:
+    return resident_list(actor=actor, q=q).filter(
+        Q(household__unit__micro_grid__path__startswith=grid.path)
+        | Q(household__unit__building__estate_grid__path__startswith=grid.path)
+    )
+
+
+def resident_pick_list(*, actor, grid: GridNode, q: str | None = None) -> QuerySet[Resident]:
+    """For a person picker at `grid`: the residents of its subtree who are not persons yet (those who
+    are appear in `person_pick_list`), with their household's address, found like persons by name,
+    pinyin or initials. `grid` must already be checked against the scope."""
+    return _residents_below(actor=actor, grid=grid, q=q).filter(person__isnull=True).order_by(
+        "household__unit__building__name", "household__unit__name", "household__floor", "household__room", "id"
+    )
+
+
+def resident_pick_get(*, actor, grid: GridNode, resident_id: int) -> Resident:
+    """A resident picked at `grid` — in its subtree, whether or not they have become a person since."""
+    resident = _residents_below(actor=actor, grid=grid).filter(pk=resident_id).first()
+    if resident is None:
+        raise NotFound(f"未找到居民 {resident_id}")
+    return resident
 
 
 def _organisation_visible_q(scope: Scope) -> Q:

@@ -8,14 +8,23 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from wangge.core import pii
-from wangge.core.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, full_clean
+from wangge.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    full_clean,
+)
 from wangge.registry.models import GridNode, Resident
+from wangge.registry.selectors import resident_grid
 
-from .access import MANAGE_PEOPLE, UNMASK, actor_scope, require
+from . import selectors
+from .access import MANAGE_PEOPLE, UNMASK, Scope, actor_scope, require
 from .models import (
     ApiToken,
     Duty,
@@ -28,25 +37,109 @@ from .models import (
 )
 
 
+def _clean_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput.field("name", "姓名不能为空")
+    return name
+
+
+def _clean_phone(phone: str | None) -> str:
+    phone = pii.normalize_phone(phone) if phone else ""
+    if phone and pii.phone_problem(phone):
+        raise InvalidInput.field("phone", pii.phone_problem(phone))
+    return phone
+
+
+def _require_at_resident(scope: Scope, capability: str, resident: Resident) -> None:
+    if scope.is_admin:  # the system and admins: no need to walk up to the resident's grid
+        return
+    require(scope, capability, resident_grid(resident))
+
+
 @transaction.atomic
 def person_create(
     *, actor=None, name: str, phone: str = "", resident: Resident | None = None, grid: GridNode | None = None
 ) -> Person:
-    """A person. `grid` is where they serve or live, for the tenant key; a resident gives it too."""
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput.field("name", "姓名不能为空")
-    phone = pii.normalize_phone(phone) if phone else ""
-    if phone and pii.phone_problem(phone):
-        raise InvalidInput.field("phone", pii.phone_problem(phone))
+    """A person. `grid` is where a person who is not a resident is registered (it puts them in the scope
+    of whoever manages people there, and gives the tenant key); a resident gives both through their
+    household. Needs the people-management permission at the grid (or at the resident's grid)."""
+    scope = actor_scope(actor)
+    if grid is not None:
+        require(scope, MANAGE_PEOPLE, grid)
+    if resident is not None:
+        _require_at_resident(scope, MANAGE_PEOPLE, resident)
+    name = _clean_name(name)
+    phone = _clean_phone(phone)
     if resident is not None and Person.objects.filter(resident=resident).exists():
         raise InvalidInput.field("resident", "该居民已有人员记录")
-    if grid is not None:
-        require(actor_scope(actor), MANAGE_PEOPLE, grid)
     subdistrict = resident.subdistrict if resident is not None else (grid.tenant if grid is not None else None)
-    person = Person(name=name, phone=phone or (resident.phone if resident else ""), resident=resident, subdistrict=subdistrict)
+    person = Person(
+        name=name, phone=phone or (resident.phone if resident else ""), resident=resident, grid=grid,
+        subdistrict=subdistrict,
+    )
     full_clean(person)
     person.save()
+    return person
+
+
+@transaction.atomic
+def person_from_resident(*, actor=None, resident: Resident) -> tuple[Person, bool]:
+    """The resident's person — created from the resident (name, phone, tenant key; linked) when they
+    have none yet — and whether it was created. Asking again answers the same person. Needs the
+    people-management permission at the resident's grid, even when the person exists."""
+    _require_at_resident(actor_scope(actor), MANAGE_PEOPLE, resident)
+    existing = Person.objects.filter(resident=resident).first()
+    if existing is not None:
+        return existing, False
+    if resident.left_at is not None:
+        raise Conflict(f"{resident.name}已于{resident.left_at:%Y-%m-%d}登记离开住户，不能再登记为人员")
+    person = Person(name=resident.name, phone=resident.phone, resident=resident, subdistrict=resident.subdistrict)
+    full_clean(person, validate_unique=False)
+    try:
+        with transaction.atomic():  # a savepoint: another request may have linked the resident meanwhile
+            person.save()
+    except IntegrityError:
+        return Person.objects.get(resident=resident), False
+    return person, True
+
+
+def _person_grids(person: Person) -> list[GridNode]:
+    """Where a person belongs: the grid they were registered at and, for a resident, their home's grid;
+    for those registered with neither, where they hold duties or posts."""
+    grids = [person.grid] if person.grid_id is not None else []
+    if person.resident_id is not None:
+        grids.append(resident_grid(person.resident))
+    if not grids:
+        grids = [d.grid for d in person.duties.select_related("grid")]
+        grids += [m.organisation.grid for m in person.memberships.select_related("organisation__grid")]
+    return grids
+
+
+@transaction.atomic
+def person_update(*, actor=None, person: Person, name: str | None = None, phone: str | None = None) -> Person:
+    """Correct the name or phone of a person who is not a resident (a resident's come from the household
+    register and are corrected there). `None` leaves a field as it is; an empty phone clears it. Needs
+    the people-management permission where the person belongs (`_person_grids`)."""
+    scope = actor_scope(actor)
+    if not scope.is_admin and not any(scope.can(MANAGE_PEOPLE, g) for g in _person_grids(person)):
+        # Like access.require: 403 for a person the actor may see, 404 for one they may not.
+        if selectors.person_list(actor=scope).filter(pk=person.pk).exists():
+            raise PermissionDenied("您没有修改该人员信息的权限")
+        raise NotFound("未找到")
+    if person.resident_id is not None and (name is not None or phone is not None):
+        field = "name" if name is not None else "phone"
+        raise InvalidInput.field(field, "该人员是居民，姓名和联系电话随住户登记，请在住户名册中修改")
+    changed = []
+    if name is not None:
+        person.name = _clean_name(name)
+        changed.append("name")
+    if phone is not None:
+        person.phone = _clean_phone(phone)
+        changed.append("phone")
+    if changed:
+        full_clean(person)
+        person.save(update_fields=[*changed, "search_text"])
     return person
 
 
@@ -151,6 +244,27 @@ def duty_assign(
     return duty
 
 
+@transaction.atomic
+def duty_assign_to_resident(
+    *,
+    actor=None,
+    resident: Resident,
+    role: str,
+    grid: GridNode,
+    organisation: Organisation | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    note: str = "",
+) -> Duty:
+    """`duty_assign` for a resident, who becomes a person first when they are not one yet
+    (`person_from_resident`) — in one transaction, so a refused duty leaves no person behind."""
+    require(actor_scope(actor), MANAGE_PEOPLE, grid)
+    person, _created = person_from_resident(actor=actor, resident=resident)
+    return duty_assign(
+        actor=actor, person=person, role=role, grid=grid, organisation=organisation, start=start, end=end, note=note
+    )
+
+
 def _is_two_committee_member(person: Person, *, at) -> bool:
     return (
         Duty.objects.filter(person=person, role=Role.TWO_COMMITTEE_MEMBER, start__lte=at).exclude(end__lte=at).exists()
@@ -227,8 +341,6 @@ def token_authenticate(token: str):
 @transaction.atomic
 def resident_unmask(*, actor, resident: Resident, reason: str, purpose: str = "view") -> dict:
     """Show one resident's ID number and phone in full, and log who saw them, when and why."""
-    from wangge.registry.selectors import resident_grid
-
     if actor is None:
         raise NotAuthenticated("需要登录")
     require(actor_scope(actor), UNMASK, resident_grid(resident))

@@ -71,7 +71,7 @@ class MaskedResidentFields:
 class ResidentInline(MaskedResidentFields, admin.TabularInline):
     model = Resident
     extra = 0
-    fields = ["name", "relation", "masked_id", "masked_phone_display"]
+    fields = ["name", "relation", "masked_id", "masked_phone_display", "left_at", "left_reason"]
     readonly_fields = fields
     can_delete = False
 
@@ -87,8 +87,8 @@ class HouseholdAdmin(admin.ModelAdmin):
 
 @admin.register(Resident)
 class ResidentAdmin(MaskedResidentFields, admin.ModelAdmin):
-    list_display = ["name", "masked_id", "masked_phone_display", "relation", "household"]
-    list_filter = ["relation", "gender", "is_party_member"]
+    list_display = ["name", "masked_id", "masked_phone_display", "relation", "household", "left_at"]
+    list_filter = ["relation", "gender", "is_party_member", "left_reason"]
     search_fields = ["search_text"]
     raw_id_fields = ["household", "subdistrict"]
 

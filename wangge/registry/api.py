@@ -3,11 +3,14 @@ residents, coverage. Each parses, calls one selector or service, and serializes.
 
 from __future__ import annotations
 
-from django.http import JsonResponse
-from ninja import Query, Router
+from contextlib import contextmanager
 
+from django.http import JsonResponse
+from ninja import Query, Router, Status
+
+from wangge.core.errors import FieldError, InvalidInput
 from wangge.core.schemas import ERRORS, Id, ListQuery, list_of, page_of
-from wangge.people.access import request_scope
+from wangge.people.access import EDIT_REGISTRY, request_scope, require
 from wangge.people.services import resident_unmask
 
 from . import selectors, services
@@ -22,10 +25,17 @@ from .schemas import (
     GridDetailOut,
     GridOut,
     GridQuery,
+    HouseholdIn,
     HouseholdOut,
+    HouseholdPatch,
     LocateOut,
     LocateQuery,
+    ResidentIn,
+    ResidentLeaveIn,
+    ResidentMoveIn,
     ResidentOut,
+    ResidentPatch,
+    ResidentQuery,
     UnitOut,
     UnmaskIn,
     UnmaskOut,
@@ -145,8 +155,9 @@ def household_get(request, household_id: Id):
 
 
 @router.get("/residents", response={200: list_of(ResidentOut), **ERRORS}, operation_id="resident_list")
-def resident_list(request, query: Query[ListQuery]):
-    qs = selectors.resident_list(actor=request_scope(request), within=query.within, q=query.q)
+def resident_list(request, query: Query[ResidentQuery]):
+    """Residents living in the scope now; `status=left` lists those who have left, `status=all` both."""
+    qs = selectors.resident_list(actor=request_scope(request), within=query.within, q=query.q, status=query.status)
     return page_of(qs, query, resident_out)
 
 
@@ -160,3 +171,101 @@ def resident_unmask_view(request, resident_id: Id, payload: UnmaskIn):
     """The full ID number, phone and address of one resident. Needs the unmask permission; logged."""
     resident = selectors.resident_get(actor=request_scope(request), resident_id=resident_id)
     return resident_unmask(actor=request.user, resident=resident, reason=payload.reason)
+
+
+# -- keeping the registry current: households and residents, written by grid workers ------------------------
+# Each needs EDIT_REGISTRY at the unit's micro-grid (or its estate grid when the unit has none): outside the
+# scope 404, inside it without the permission 403. Answers are masked like the reads.
+
+
+@contextmanager
+def _body_names(**names: str):
+    """Services name a field by their keyword (`household`); the body calls it `household_id`."""
+    try:
+        yield
+    except InvalidInput as exc:
+        exc.errors = [FieldError(names.get(e.field, e.field), e.message, e.row) for e in exc.errors]
+        raise
+
+
+def _resident_answer(request, resident_id: int) -> dict:
+    return resident_out(selectors.resident_get(actor=request_scope(request), resident_id=resident_id))
+
+
+@router.post("/households", response={201: HouseholdOut, **ERRORS}, operation_id="household_create")
+def household_create(request, payload: HouseholdIn):
+    """Register a household in a unit."""
+    scope = request_scope(request)
+    unit = selectors.unit_get(actor=scope, unit_id=payload.unit_id)
+    household = services.household_create(
+        actor=scope, unit=unit, floor=payload.floor, room=payload.room, occupancy=payload.occupancy
+    )
+    return Status(201, household_out(selectors.household_get(actor=scope, household_id=household.pk)))
+
+
+@router.patch("/households/{household_id}", response={200: HouseholdOut, **ERRORS}, operation_id="household_update")
+def household_update(request, household_id: Id, payload: HouseholdPatch):
+    """Change a household's floor or occupancy (fields left out or null stay as they are)."""
+    scope = request_scope(request)
+    household = selectors.household_get(actor=scope, household_id=household_id)
+    services.household_update(actor=scope, household=household, floor=payload.floor, occupancy=payload.occupancy)
+    return household_out(selectors.household_get(actor=scope, household_id=household_id))
+
+
+@router.post("/residents", response={201: ResidentOut, **ERRORS}, operation_id="resident_create")
+def resident_create(request, payload: ResidentIn):
+    """Register a resident in a household. The ID number is checked (GB 11643) and must not be registered
+    anywhere yet, including to someone who has left (bring them back with /move instead)."""
+    scope = request_scope(request)
+    household = selectors.household_get(actor=scope, household_id=payload.household_id)
+    resident = services.resident_create(
+        actor=scope, household=household, name=payload.name, id_number=payload.id_number, phone=payload.phone,
+        relation=payload.relation, care_flags=payload.care_flags, is_party_member=payload.is_party_member,
+    )
+    return Status(201, _resident_answer(request, resident.pk))
+
+
+@router.patch("/residents/{resident_id}", response={200: ResidentOut, **ERRORS}, operation_id="resident_update")
+def resident_update(request, resident_id: Id, payload: ResidentPatch):
+    """Change a resident's name, ID number, phone (empty clears it), relation, care flags or party
+    membership. Only the fields sent change; a resident who has left cannot be changed (409)."""
+    scope = request_scope(request)
+    resident = selectors.resident_get(actor=scope, resident_id=resident_id)
+    changes = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
+    services.resident_update(actor=scope, resident=resident, **changes)
+    return _resident_answer(request, resident_id)
+
+
+@router.post("/residents/{resident_id}/move", response={200: ResidentOut, **ERRORS}, operation_id="resident_move")
+def resident_move(request, resident_id: Id, payload: ResidentMoveIn):
+    """Move a resident to another household the user may edit; a household never gets a second head.
+    A resident who has left is registered again this way (their old household included)."""
+    scope = request_scope(request)
+    resident = selectors.resident_get(actor=scope, resident_id=resident_id)
+    require(scope, EDIT_REGISTRY, selectors.resident_grid(resident))  # 403 before looking at the target
+    household = selectors.household_get(actor=scope, household_id=payload.household_id)
+    new_head = (
+        selectors.resident_get(actor=scope, resident_id=payload.new_head_id) if payload.new_head_id else None
+    )
+    with _body_names(household="household_id", new_head="new_head_id"):
+        services.resident_move(
+            actor=scope, resident=resident, household=household, relation=payload.relation, new_head=new_head
+        )
+    return _resident_answer(request, resident_id)
+
+
+@router.post("/residents/{resident_id}/leave", response={200: ResidentOut, **ERRORS}, operation_id="resident_leave")
+def resident_leave(request, resident_id: Id, payload: ResidentLeaveIn):
+    """Record that a resident has moved away or died. The record stays (lists skip it) and the ID number
+    stays reserved to them."""
+    scope = request_scope(request)
+    resident = selectors.resident_get(actor=scope, resident_id=resident_id)
+    new_head = (
+        selectors.resident_get(actor=scope, resident_id=payload.new_head_id) if payload.new_head_id else None
+    )
+    with _body_names(new_head="new_head_id"):
+        services.resident_leave(
+            actor=scope, resident=resident, reason=payload.reason, note=payload.note, left_at=payload.left_at,
+            new_head=new_head,
+        )
+    return _resident_answer(request, resident_id)

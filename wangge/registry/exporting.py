@@ -100,7 +100,7 @@ def households_export(*, actor, grid: GridNode, unmask: bool = False, reason: st
             cells.append(cell)
         return cells
 
-    residents_in_order = Resident.objects.annotate(
+    residents_in_order = Resident.objects.filter(left_at__isnull=True).annotate(
         head_first=Case(When(relation=Relation.SELF, then=Value(0)), default=Value(1), output_field=IntegerField())
     ).order_by("head_first", "id")
     households = (

@@ -184,7 +184,18 @@ class CareFlag(models.TextChoices):
     LEFT_BEHIND_CHILD = "left_behind_child", _("留守儿童")
 
 
+class LeftReason(models.TextChoices):
+    MOVED_AWAY = "moved_away", _("迁出")
+    DECEASED = "deceased", _("去世")
+    OTHER = "other", _("其他")
+
+
 class Resident(TenantModel, Searchable):
+    """A resident of a household. One who leaves (moves away, dies) keeps their row with `left_at` set:
+    lists and counts skip them, their ID number stays taken (see docs/architecture.md, "Residents who
+    leave")."""
+
+
     household = models.ForeignKey(
         Household, verbose_name=_("住户"), on_delete=models.PROTECT, related_name="residents"
     )
@@ -196,6 +207,9 @@ class Resident(TenantModel, Searchable):
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     care_flags = models.JSONField(_("关爱标签"), default=list, blank=True)
     is_party_member = models.BooleanField(_("党员"), default=False)
+    left_at = models.DateField(_("离开日期"), null=True, blank=True, help_text=_("已迁出或去世；空表示仍在住"))
+    left_reason = models.CharField(_("离开原因"), max_length=16, choices=LeftReason.choices, blank=True)
+    left_note = models.CharField(_("离开说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -208,6 +222,10 @@ class Resident(TenantModel, Searchable):
     def __str__(self) -> str:
         return self.name
 
+
+    @property
+    def has_left(self) -> bool:
+        return self.left_at is not None
 
     @property
     def masked_id_number(self) -> str:

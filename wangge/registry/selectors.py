@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.text import normalize_query
 from wangge.people.access import EDIT_REGISTRY, Scope, actor_scope
 
-from .models import LEVEL_ORDER, Building, GridNode, Household, ImportJob, Level, Resident, Unit
+from .models import LEVEL_ORDER, Building, GridNode, Household, ImportJob, Level, Relation, Resident, Unit
 
 
 def _search(qs: QuerySet, q: str | None, *fields: str) -> QuerySet:
@@ -96,7 +96,8 @@ def grid_stats(grid: GridNode) -> dict:
     households = Household.objects.filter(in_tree).count()
     residents = Resident.objects.filter(
         Q(household__unit__micro_grid__path__startswith=prefix)
-        | Q(household__unit__building__estate_grid__path__startswith=prefix)
+        | Q(household__unit__building__estate_grid__path__startswith=prefix),
+        left_at__isnull=True,
     ).count()
     on_duty = Duty.objects.current().filter(grid__path__startswith=prefix).values("person").distinct().count()
     children = grid.children.count()
@@ -157,7 +158,7 @@ def household_list(*, actor, within: int | None = None, q: str | None = None) ->
     if not scope.is_admin and scope.household_id:
         cond |= Q(pk=scope.household_id)
     qs = Household.objects.filter(cond).select_related("unit__building__estate_grid", "unit__micro_grid").annotate(
-        resident_count=Count("residents")
+        resident_count=Count("residents", filter=Q(residents__left_at__isnull=True))
     )
     node = _within(scope, within)
     if node is not None:
@@ -170,12 +171,27 @@ def household_list(*, actor, within: int | None = None, q: str | None = None) ->
             Q(room__icontains=needle)
             | Q(unit__name__icontains=needle)
             | Q(unit__building__search_text__icontains=needle)
-            | Q(Exists(Resident.objects.filter(household=OuterRef("pk"), search_text__icontains=needle)))
+            | Q(Exists(Resident.objects.filter(household=OuterRef("pk"), search_text__icontains=needle,
+                                               left_at__isnull=True)))
         )
     return qs.order_by("unit__building__estate_grid__code", "unit__building__name", "unit__name", "floor", "room")
 
 
-def resident_list(*, actor, within: int | None = None, q: str | None = None) -> QuerySet[Resident]:
+RESIDENT_STATUSES = ("current", "left", "all")
+
+
+def current_residents() -> QuerySet[Resident]:
+    """Residents still living in their household: what lists and counts show by default."""
+    return Resident.objects.filter(left_at__isnull=True)
+
+
+def resident_list(
+    *, actor, within: int | None = None, q: str | None = None, status: str = "current"
+) -> QuerySet[Resident]:
+    """Residents in the actor's scope: those living there now (`status="current"`, the default), those who
+    have left (`"left"`), or both (`"all"`)."""
+    if status not in RESIDENT_STATUSES:
+        raise InvalidInput.field("status", f"未知状态 {status!r}，应为 {'、'.join(RESIDENT_STATUSES)} 之一")
     scope = actor_scope(actor)
     cond = _unit_q(scope, "household__unit__")
     if not scope.is_admin and scope.household_id:
@@ -189,6 +205,8 @@ def resident_list(*, actor, within: int | None = None, q: str | None = None) -> 
             Q(household__unit__micro_grid__path__startswith=node.path)
             | Q(household__unit__building__estate_grid__path__startswith=node.path)
         )
+    if status != "all":
+        qs = qs.filter(left_at__isnull=status == "current")
     return _search(qs, q, "search_text").order_by("household_id", "id")
 
 
@@ -212,7 +230,46 @@ def household_get(*, actor, household_id: int) -> Household:
 
 
 def resident_get(*, actor, resident_id: int) -> Resident:
-    return _get(resident_list(actor=actor), resident_id, "居民")
+    """One resident in the scope, whether still living there or not (a known id shows its history)."""
+    return _get(resident_list(actor=actor, status="all"), resident_id, "居民")
+
+
+def household_residents(household: Household, *, status: str = "current") -> QuerySet[Resident]:
+    """The residents of one household (already checked against the scope), the head first."""
+    qs = household.residents.annotate(
+        head_first=Case(When(relation=Relation.SELF, then=Value(0)), default=Value(1), output_field=IntegerField())
+    )
+    if status != "all":
+        qs = qs.filter(left_at__isnull=status == "current")
+    return qs.order_by("head_first", "id")
+
+
+def household_at(*, actor, unit_id: int, room: str) -> Household:
+    """The household at a room of a unit, in the actor's scope (pickers ask by building, unit and room)."""
+    room = (room or "").strip()
+    household = household_list(actor=actor).filter(unit_id=unit_id, room=room).first()
+    if household is None:
+        raise NotFound(f"该单元没有登记 {room} 室")
+    return household
+
+
+def unit_edit_choices(*, actor, within: GridNode | None = None, limit: int = 1000) -> list[Unit]:
+    """Units where the actor may register households (EDIT_REGISTRY at the unit's micro-grid, or at the
+    estate grid of a unit without one), for the pickers of the household pages."""
+    scope = actor_scope(actor)
+    qs = Unit.objects.select_related("building__estate_grid", "micro_grid")
+    if not scope.is_admin:
+        cond = Q(pk__in=[])
+        for path in scope.paths(EDIT_REGISTRY):
+            cond |= Q(micro_grid__path__startswith=path) | Q(
+                micro_grid__isnull=True, building__estate_grid__path__startswith=path
+            )
+        qs = qs.filter(cond)
+    if within is not None:
+        qs = qs.filter(
+            Q(micro_grid__path__startswith=within.path) | Q(building__estate_grid__path__startswith=within.path)
+        )
+    return list(qs.order_by("building__estate_grid__code", "building__name", "name")[:limit])
 
 
 def resident_grid(resident: Resident) -> GridNode:

@@ -48,4 +48,5 @@ def resident_out(r: Resident) -> dict:
         "phone": r.masked_phone, "relation": r.relation, "gender": r.gender,
         "birth_year": r.birth_date.year if r.birth_date else None, "care_flags": list(r.care_flags or []),
         "is_party_member": r.is_party_member, "address": r.household.masked_address,
+        "left_at": r.left_at, "left_reason": r.left_reason,
     }

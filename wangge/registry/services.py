@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from wangge.core import geo, pii
-from wangge.core.errors import InvalidInput, full_clean
+from wangge.core.errors import Conflict, FieldError, InvalidInput, full_clean
 from wangge.people.access import EDIT_REGISTRY, actor_scope, require
 
 from .models import (
@@ -18,6 +20,7 @@ from .models import (
     CareFlag,
     GridNode,
     Household,
+    LeftReason,
     Level,
     Occupancy,
     Relation,
@@ -152,23 +155,66 @@ def _unit_grid(unit: Unit) -> GridNode:
     return unit.micro_grid or unit.building.estate_grid
 
 
+def _raise_all(errors: list[FieldError]) -> None:
+    if errors:
+        raise InvalidInput(errors[0].message, errors=errors)
+
+
+def _floor_problem(unit: Unit, floor) -> FieldError | None:
+    if isinstance(floor, bool) or not isinstance(floor, int) or not -5 <= floor <= unit.building.floors:
+        return FieldError("floor", f"楼层应在 -5 到 {unit.building.floors} 之间（{unit.building.name}共{unit.building.floors}层）")
+    return None
+
+
+def _occupancy_problem(occupancy) -> FieldError | None:
+    if occupancy not in Occupancy.values:
+        return FieldError("occupancy", f"未知居住状态 {occupancy!r}，应为 {'、'.join(Occupancy.values)} 之一")
+    return None
+
+
 @transaction.atomic
 def household_create(
     *, actor=None, unit: Unit, floor: int, room: str, occupancy: str = Occupancy.OWNER
 ) -> Household:
     require(actor_scope(actor), EDIT_REGISTRY, _unit_grid(unit))
     room = (room or "").strip()
+    errors = []
     if not room:
-        raise InvalidInput.field("room", "房号不能为空")
-    if floor is None or not -5 <= floor <= unit.building.floors:
-        raise InvalidInput.field("floor", f"楼层应在 -5 到 {unit.building.floors} 之间")
-    if occupancy not in Occupancy.values:
-        raise InvalidInput.field("occupancy", f"未知居住状态 {occupancy!r}")
-    if Household.objects.filter(unit=unit, room=room).exists():
-        raise InvalidInput.field("room", f"{unit}{room}室已登记")
+        errors.append(FieldError("room", "房号不能为空"))
+    elif len(room) > Household._meta.get_field("room").max_length:
+        errors.append(FieldError("room", f"房号最多{Household._meta.get_field('room').max_length}个字符"))
+    elif Household.objects.filter(unit=unit, room=room).exists():
+        errors.append(FieldError("room", f"{unit}{room}室已登记"))
+    errors += [e for e in (_floor_problem(unit, floor), _occupancy_problem(occupancy)) if e]
+    _raise_all(errors)
     household = Household(unit=unit, floor=floor, room=room, occupancy=occupancy, subdistrict=unit.subdistrict)
     full_clean(household)
     household.save()
+    return household
+
+
+@transaction.atomic
+def household_update(*, actor=None, household: Household, floor: int | None = None, occupancy: str | None = None
+                     ) -> Household:
+    """Change a household's floor and/or occupancy (None leaves a field as it is). The room is its
+    identity within the unit and is not changed here."""
+    require(actor_scope(actor), EDIT_REGISTRY, _unit_grid(household.unit))
+    errors = []
+    if floor is not None:
+        errors += [e for e in (_floor_problem(household.unit, floor),) if e]
+    if occupancy is not None:
+        errors += [e for e in (_occupancy_problem(occupancy),) if e]
+    _raise_all(errors)
+    changed = []
+    if floor is not None and floor != household.floor:
+        household.floor = floor
+        changed.append("floor")
+    if occupancy is not None and occupancy != household.occupancy:
+        household.occupancy = occupancy
+        changed.append("occupancy")
+    if changed:
+        full_clean(household)
+        household.save(update_fields=[*changed, "updated_at"])
     return household
 
 
@@ -187,7 +233,9 @@ def clean_resident_fields(
     phone = pii.normalize_phone(phone) if phone else ""
     if phone and pii.phone_problem(phone):
         errors.append(InvalidInput.field("phone", pii.phone_problem(phone), row=row).errors[0])
-    if relation not in Relation.values:
+    if not relation:
+        errors.append(InvalidInput.field("relation", "请选择与户主的关系", row=row).errors[0])
+    elif relation not in Relation.values:
         errors.append(InvalidInput.field("relation", f"未知关系 {relation!r}", row=row).errors[0])
     flags = list(dict.fromkeys(care_flags or []))
     unknown = [f for f in flags if f not in CareFlag.values]
@@ -222,10 +270,18 @@ def resident_create(
     fields = clean_resident_fields(
         name=name, id_number=id_number, phone=phone, relation=relation, care_flags=care_flags
     )
-    existing = Resident.objects.filter(id_number=fields["id_number"]).select_related("household__unit__building").first()
+    existing = (
+        Resident.objects.filter(id_number=fields["id_number"]).select_related("household__unit__building__estate_grid")
+        .first()
+    )
+    if existing is not None and existing.has_left:
+        # The number stays reserved for the person who left: bringing them back is a move (resident_move).
+        raise InvalidInput.field(
+            "id_number", f"该身份证号属于已离开{existing.household.masked_address}的居民，请将其迁入本户以恢复登记"
+        )
     if existing is not None:
         raise InvalidInput.field("id_number", f"该身份证号已登记在 {existing.household.masked_address}")
-    if fields["relation"] == Relation.SELF and household.residents.filter(relation=Relation.SELF).exists():
+    if fields["relation"] == Relation.SELF and _head(household) is not None:
         raise InvalidInput.field("relation", "该户已有户主")
     resident = Resident(household=household, subdistrict=household.subdistrict, is_party_member=is_party_member, **fields)
     full_clean(resident)
@@ -233,9 +289,24 @@ def resident_create(
     return resident
 
 
+def _head(household: Household, *, besides: Resident | None = None) -> Resident | None:
+    """The household's current head (户主), other than `besides`."""
+    qs = household.residents.filter(relation=Relation.SELF, left_at__isnull=True)
+    if besides is not None:
+        qs = qs.exclude(pk=besides.pk)
+    return qs.first()
+
+
+def _refuse_left(resident: Resident) -> None:
+    if resident.has_left:
+        raise Conflict(f"{resident.name}已于{resident.left_at:%Y-%m-%d}登记离开（{resident.get_left_reason_display()}），"
+                       "不能再修改；如已回来，请先迁入恢复登记")
+
+
 @transaction.atomic
 def resident_update(*, actor=None, resident: Resident, **changes) -> Resident:
     require(actor_scope(actor), EDIT_REGISTRY, _unit_grid(resident.household.unit))
+    _refuse_left(resident)
     current = {
         "name": resident.name,
         "id_number": resident.id_number,
@@ -247,13 +318,116 @@ def resident_update(*, actor=None, resident: Resident, **changes) -> Resident:
     if unknown:
         raise InvalidInput.field(sorted(unknown)[0], "不能修改该字段")
     party = changes.pop("is_party_member", resident.is_party_member)
+    if not isinstance(party, bool):
+        raise InvalidInput.field("is_party_member", "应为是或否")
     fields = clean_resident_fields(**{**current, **changes})
     if Resident.objects.filter(id_number=fields["id_number"]).exclude(pk=resident.pk).exists():
         raise InvalidInput.field("id_number", "该身份证号已登记给他人")
+    if fields["relation"] == Relation.SELF and resident.relation != Relation.SELF:
+        head = _head(resident.household, besides=resident)
+        if head is not None:
+            raise InvalidInput.field("relation", f"该户已有户主（{head.name}）")
     for key, value in fields.items():
         setattr(resident, key, value)
     resident.is_party_member = party
     resident.save()
+    return resident
+
+
+def _new_head_problem(resident: Resident, new_head: Resident | None) -> FieldError | None:
+    """`resident` is leaving their household: when they are its head, `new_head` (another current
+    resident of the same household) may become the head; without one the household has no head until
+    someone is made head. Naming a new head when the one leaving is not the head is an error."""
+    if new_head is None:
+        return None
+    if resident.has_left:
+        return FieldError("new_head", "已离开的居民不再是原住户的户主")
+    if resident.relation != Relation.SELF:
+        return FieldError("new_head", "只有户主离开时才需要指定新户主")
+    if new_head.household_id != resident.household_id or new_head.pk == resident.pk or new_head.has_left:
+        return FieldError("new_head", "新户主应是该户仍在住的其他居民")
+    return None
+
+
+def _hand_over_head(new_head: Resident | None) -> None:
+    if new_head is not None:
+        new_head.relation = Relation.SELF
+        new_head.save(update_fields=["relation", "updated_at"])
+
+
+@transaction.atomic
+def resident_move(
+    *, actor=None, resident: Resident, household: Household, relation: str | None = None,
+    new_head: Resident | None = None,
+) -> Resident:
+    """Move a resident to another household (both must be editable by the actor). `relation` is their
+    relation to the head there (default: as now); a household never gets a second head. When the head
+    moves out, `new_head` may name who heads the household they leave.
+
+    A resident who has left is brought back this way (re-registration): into any household the actor may
+    edit, their old one included; the leaving is then cleared."""
+    scope = actor_scope(actor)
+    require(scope, EDIT_REGISTRY, _unit_grid(resident.household.unit))
+    require(scope, EDIT_REGISTRY, _unit_grid(household.unit))
+    relation = resident.relation if relation in (None, "") else relation
+    errors = []
+    if household.pk == resident.household_id and not resident.has_left:
+        errors.append(FieldError("household", "该居民已在此住户"))
+    if relation not in Relation.values:
+        errors.append(FieldError("relation", f"未知关系 {relation!r}"))
+    elif relation == Relation.SELF:
+        head = _head(household, besides=resident)
+        if head is not None:
+            errors.append(FieldError("relation", f"目标住户已有户主（{head.name}），请选择与户主的关系"))
+    errors += [e for e in (_new_head_problem(resident, new_head),) if e]
+    _raise_all(errors)
+    _hand_over_head(new_head)
+    resident.left_at = None
+    resident.left_reason = ""
+    resident.left_note = ""
+    resident.household = household
+    resident.subdistrict = household.subdistrict
+    resident.relation = relation
+    full_clean(resident, validate_unique=False, validate_constraints=False)
+    resident.save()
+    return resident
+
+
+@transaction.atomic
+def resident_leave(
+    *, actor=None, resident: Resident, reason: str, note: str = "", left_at: dt.date | None = None,
+    new_head: Resident | None = None,
+) -> Resident:
+    """Record that a resident has left the household (moved away, died). The row stays, for history and
+    so that the ID number stays reserved; lists and counts no longer show it. `left_at` defaults to
+    today; `new_head` as in resident_move."""
+    require(actor_scope(actor), EDIT_REGISTRY, _unit_grid(resident.household.unit))
+    _refuse_left(resident)
+    note = (note or "").strip()
+    errors = []
+    if not reason:
+        errors.append(FieldError("reason", "请选择离开原因"))
+    elif reason not in LeftReason.values:
+        errors.append(FieldError("reason", f"未知离开原因 {reason!r}，应为 {'、'.join(LeftReason.values)} 之一"))
+    elif reason == LeftReason.OTHER and not note:
+        errors.append(FieldError("note", "离开原因为“其他”时请写明说明"))
+    if len(note) > 200:
+        errors.append(FieldError("note", "说明最多200个字"))
+    today = timezone.localdate()
+    left_at = today if left_at is None else left_at
+    if not isinstance(left_at, dt.date) or isinstance(left_at, dt.datetime):
+        errors.append(FieldError("left_at", "应为日期"))
+    elif left_at > today:
+        errors.append(FieldError("left_at", "离开日期不能晚于今天"))
+    elif left_at.year < 1900:
+        errors.append(FieldError("left_at", "离开日期无效"))
+    errors += [e for e in (_new_head_problem(resident, new_head),) if e]
+    _raise_all(errors)
+    _hand_over_head(new_head)
+    resident.left_at = left_at
+    resident.left_reason = reason
+    resident.left_note = note
+    resident.save(update_fields=["left_at", "left_reason", "left_note", "updated_at"])
     return resident
 
 

@@ -152,3 +152,12 @@ def add_namesakes(w: World) -> tuple:
     w.duties["zhangwei_steward"] = people.duty_assign(person=steward, role=Role.BUILDING_STEWARD, grid=w.grid("A2e"))
     w.persons["zhangwei_steward"] = steward
     return w.persons["zhangwei_resident"], steward
+
+
+def add_resident_without_person(w: World, *, name: str = "王秀英", micro: str = "A1em1", n: int = 903):
+    """A resident of `micro` who is no person yet (no duty, no login): what a grid leader finds in the duty
+    picker when appointing from the households. Not part of the standard world."""
+    household = w.households[micro][0]
+    resident = registry.resident_create(household=household, name=name, id_number=fake_id(n), phone=fake_phone(n),
+                                        relation="parent")
+    return resident

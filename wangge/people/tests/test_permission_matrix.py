@@ -43,6 +43,8 @@ OTHERS = {
     "auth_token", "grid_geojson", "grid_locate", "coverage_report", "me", "pii_access_log",
     "grid_set_boundary", "resident_unmask", "duty_assign", "duty_end",
     "household_import", "import_job_list", "import_job_get", "household_export",
+    "household_create", "household_update", "resident_create", "resident_update", "resident_move",
+    "resident_leave", "person_create", "person_from_resident", "person_update",
 }
 LIST_PATHS = {
     "grid_list": "/grids", "building_list": "/buildings", "unit_list": "/units", "household_list": "/households",
@@ -75,6 +77,8 @@ def _nodes(obj) -> list[GridNode]:
     if isinstance(obj, Person):
         nodes = [d.grid for d in obj.duties.all()]
         nodes += [m.organisation.grid for m in obj.memberships.all()]
+        if obj.grid_id:
+            nodes.append(obj.grid)
         if obj.resident_id:
             nodes += _nodes(obj.resident)
         return nodes
@@ -196,6 +200,33 @@ def test_writes_outside_the_scope_change_nothing(world, clients, user_key):
     response = client.post("/api/v1/duties", {"person_id": person.pk, "role": "grid_member", "grid_id": far_grid.pk},
                            content_type="application/json")
     assert response.status_code == 404
+
+    far_household = far_resident.household
+    far_person = far_duty.person
+    occupancy_before, phone_before = far_household.occupancy, far_person.phone
+    counts_before = (Household.objects.count(), Resident.objects.count(), Person.objects.count())
+    near_household = world.households["A1em1"][0] if user_key != "leader_B1" else world.households["B1em1"][0]
+    writes = [
+        ("post", "/households", {"unit_id": far_household.unit_id, "floor": 3, "room": "399"}),
+        ("patch", f"/households/{far_household.pk}", {"occupancy": "vacant"}),
+        ("post", "/residents", {"household_id": far_household.pk, "name": "新人", "id_number": "140728198001010019",
+                                "relation": "child"}),
+        ("patch", f"/residents/{far_resident.pk}", {"phone": "13900000000"}),
+        ("post", f"/residents/{far_resident.pk}/move", {"household_id": near_household.pk}),
+        ("post", f"/residents/{far_resident.pk}/leave", {"reason": "moved_away"}),
+        ("post", "/persons", {"name": "新人员", "phone": "13900000001", "grid_id": far_grid.pk}),
+        ("post", "/persons/from-resident", {"resident_id": far_resident.pk}),
+        ("patch", f"/persons/{far_person.pk}", {"phone": "13900000002"}),
+    ]
+    for method, path, body in writes:
+        response = getattr(client, method)("/api/v1" + path, body, content_type="application/json")
+        assert response.status_code == 404, (user_key, method, path, response.status_code, response.content[:200])
+    assert (Household.objects.count(), Resident.objects.count(), Person.objects.count()) == counts_before
+    far_resident.refresh_from_db()
+    far_household.refresh_from_db()
+    far_person.refresh_from_db()
+    assert far_resident.left_at is None and far_resident.household_id == far_household.pk
+    assert (far_household.occupancy, far_person.phone) == (occupancy_before, phone_before)
 
     far_grid.refresh_from_db()
     far_duty.refresh_from_db()

@@ -222,7 +222,7 @@ def make_plan(*, scope: Scope, grid: GridNode, table: Table, progress: Progress 
                 r.household = by_id[r.household_id]
     heads: dict[int, list[Resident]] = {}
     for chunk in _chunks([h.pk for h in existing_households.values()]):
-        for r in Resident.objects.filter(household_id__in=chunk, relation=Relation.SELF):
+        for r in Resident.objects.filter(household_id__in=chunk, relation=Relation.SELF, left_at__isnull=True):
             heads.setdefault(r.household_id, []).append(r)
 
     for key, plan in households.items():
@@ -261,6 +261,11 @@ def _plan_household(plan: HouseholdPlan, residents: dict[str, Resident], db_head
                 if others:
                     row.error(RELATION, f"该户已有户主（{others[0].name}，已登记）")
         existing = residents.get(person["id_number"])
+        if existing is not None and existing.left_at is not None:
+            # The ID number stays reserved for a resident who left; bringing them back is a move, made
+            # on the household page (registry.services.resident_move), not a side effect of an import.
+            row.error(ID_NUMBER, f"该居民已于{existing.left_at:%Y-%m-%d}登记离开，如已回来请在住户页面迁入恢复登记")
+            continue
         if existing is not None and (plan.existing is None or existing.household_id != plan.existing.pk):
             row.error(ID_NUMBER, f"已登记在{existing.household.masked_address}")
             continue

@@ -15,8 +15,9 @@ from django.test import Client
 from django.utils import timezone
 
 from wangge.people import services as people
-from wangge.people.models import Duty, Role
-from wangge.testing.world import add_namesakes
+from wangge.people.models import Duty, Person, Role
+from wangge.registry import services as registry
+from wangge.testing.world import add_namesakes, add_resident_without_person
 
 pytestmark = pytest.mark.django_db
 
@@ -380,11 +381,15 @@ def test_the_picker_query_count_does_not_grow_with_results(world, django_assert_
     client = login(world, "leader_A1")
     url = picker_url(world, "A1em1")
     client.get(url)
-    # session, user, the scope (person, duties); the node; the persons; their duties
-    with django_assert_max_num_queries(7):
+    # session, user, the scope (person, duties); the node; the persons; their duties; the residents who
+    # are not persons yet
+    with django_assert_max_num_queries(8):
         assert client.get(url, {"person_q": "zw"}, **HTMX).status_code == 200
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         assert client.get(url, {"person_q": "renyuan"}, **HTMX).status_code == 200
+    with django_assert_max_num_queries(8):  # the residents of A1em1 but the one who has a login
+        html = client.get(url, {"person_q": "jumin"}, **HTMX).content.decode()
+    assert html.count('class="pick pick-resident"') == 3
 
 
 def test_the_panel_query_count_does_not_grow_with_past_duties(world, django_assert_max_num_queries):
@@ -418,3 +423,209 @@ def test_every_field_that_cannot_be_read_is_named_and_the_first_takes_the_focus(
                        **HTMX).content.decode()
     assert html.count("autofocus") == 1
     assert re.search(rf'<select id="duty-role-{micro.pk}" name="role" required autofocus', html)
+
+
+# -- appointing a resident who is not a person yet ----------------------------------------------------------
+
+
+def person_snapshot() -> list[tuple]:
+    return list(Person.objects.order_by("pk").values_list("pk", "name", "phone", "resident_id", "grid_id"))
+
+
+def test_the_picker_offers_residents_who_are_not_persons_yet_found_by_initials(world):
+    resident = add_resident_without_person(world)
+    add_resident_without_person(world, name="王小英", micro="A1em2", n=904)  # another micro-grid: not offered there
+    html = login(world, "leader_A1").get(picker_url(world, "A1em1"), {"person_q": "wxy"}, **HTMX).content.decode()
+    picks = re.findall(r'<li><label class="pick pick-resident">(.*?)</label></li>', html, re.S)
+    assert len(picks) == 1 and "pick-name" in html
+    pick = picks[0]
+    assert f'value="resident:{resident.pk}"' in pick and '<span class="pick-name">王秀英</span>' in pick
+    assert resident.household.masked_address in pick and "居民" in pick  # told apart by where they live
+    assert resident.household.address not in html and resident.phone not in html and resident.id_number not in html
+    # A resident who has left their household is not offered.
+    registry.resident_leave(resident=resident, reason="moved_away")
+    html = login(world, "leader_A1").get(picker_url(world, "A1em1"), {"person_q": "wxy"}, **HTMX).content.decode()
+    assert "pick-resident" not in html
+    # Up at the estate, the other micro-grid's resident is offered.
+    html = login(world, "leader_A1").get(picker_url(world, "A1e"), {"person_q": "wxy"}, **HTMX).content.decode()
+    assert html.count('class="pick pick-resident"') == 1 and "王小英" in html
+
+
+def test_the_picker_offers_a_resident_once_they_are_a_person_as_a_person(world):
+    resident = add_resident_without_person(world)
+    person, _created = people.person_from_resident(resident=resident)
+    html = login(world, "leader_A1").get(picker_url(world, "A1em1"), {"person_q": "wangxiuying"}, **HTMX).content.decode()
+    assert "pick-resident" not in html
+    assert f'value="{person.pk}"' in html and "居民，暂无职责" in html
+
+
+def test_a_resident_picked_in_the_picker_is_appointed_micro_grid_member(world):
+    resident = add_resident_without_person(world)
+    micro = world.grid("A1em1")
+    html = login(world, "leader_A1").post(assign_url(world, "A1em1"), {
+        "person": f"resident:{resident.pk}", "role": Role.MICRO_GRID_MEMBER}, **HTMX).content.decode()
+    person = Person.objects.get(resident=resident)
+    assert (person.name, person.phone, person.subdistrict_id) == ("王秀英", resident.phone, world.grid("sub").pk)
+    duty = Duty.objects.get(person=person)
+    assert (duty.role, duty.grid_id, duty.is_current) == (Role.MICRO_GRID_MEMBER, micro.pk, True)
+    assert "已指派王秀英为微网格员" in html
+    row = re.search(rf'<tr id="duty-{duty.pk}" class="just-assigned">.*?</tr>', html, re.S).group(0)
+    assert "王秀英" in row and person.masked_phone in row
+    # Picked again now, they are a person: one person, two duties.
+    login(world, "leader_A1").post(assign_url(world, "A1em1"), {
+        "person": f"resident:{resident.pk}", "role": Role.BUILDING_STEWARD}, **HTMX)
+    assert Person.objects.filter(resident=resident).count() == 1
+    assert set(Duty.objects.filter(person=person).values_list("role", flat=True)) == {
+        Role.MICRO_GRID_MEMBER, Role.BUILDING_STEWARD}
+
+
+def test_a_refused_appointment_of_a_resident_writes_no_person_and_keeps_them_picked(world):
+    resident = add_resident_without_person(world)
+    micro = world.grid("A1em1")
+    before, persons_before = snapshot(), person_snapshot()
+    html = login(world, "leader_A1").post(assign_url(world, "A1em1"), {
+        "person": f"resident:{resident.pk}", "role": "emperor"}, **HTMX).content.decode()
+    assert re.search(rf'<p class="error" id="duty-role-error-{micro.pk}" role="alert">[^<]*未知职责', html)
+    assert re.search(rf'<input type="radio" name="person" value="resident:{resident.pk}" form="duty-form-{micro.pk}" '
+                     rf'required checked>', html)
+    html = login(world, "leader_A1").post(assign_url(world, "A1em1"), {
+        "person": f"resident:{resident.pk}", "role": Role.MICRO_GRID_MEMBER, "end": "明年"}, **HTMX).content.decode()
+    assert f'id="duty-end-error-{micro.pk}"' in html and f'value="resident:{resident.pk}"' in html
+    assert (snapshot(), person_snapshot()) == (before, persons_before)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_appointing_a_resident_follows_the_role(world, role):
+    resident = add_resident_without_person(world)
+    before, persons_before = snapshot(), person_snapshot()
+    response = login(world, role).post(assign_url(world, "A1em1"), {
+        "person": f"resident:{resident.pk}", "role": Role.MICRO_GRID_MEMBER}, **HTMX)
+    assert response.status_code == MAY[role]
+    if MAY[role] == 200:
+        assert Duty.objects.filter(person__resident=resident, grid=world.grid("A1em1")).count() == 1
+    else:
+        assert (snapshot(), person_snapshot()) == (before, persons_before)
+
+
+@pytest.mark.parametrize("value", ["resident:B1em1", "resident:A1em2", "resident:abc", "resident:", "resident:999999"])
+def test_a_resident_from_elsewhere_cannot_be_picked(world, value):
+    """Residents are offered from the node's subtree only: one of another micro-grid of the leader's own
+    community is refused like one of another community, beside the person field."""
+    if value.removeprefix("resident:") in ("B1em1", "A1em2"):
+        micro = value.removeprefix("resident:")
+        value = f"resident:{add_resident_without_person(world, micro=micro).pk}"
+    micro = world.grid("A1em1")
+    before, persons_before = snapshot(), person_snapshot()
+    html = login(world, "leader_A1").post(assign_url(world, "A1em1"), {
+        "person": value, "role": Role.MICRO_GRID_MEMBER}, **HTMX).content.decode()
+    error = re.search(rf'<p class="error" id="person-error-{micro.pk}" role="alert">([^<]+)</p>', html)
+    assert error and "未找到该居民" in error.group(1)
+    assert (snapshot(), person_snapshot()) == (before, persons_before)
+
+
+def test_a_resident_picked_without_javascript_is_appointed_too(world):
+    resident = add_resident_without_person(world)
+    client = login(world, "leader_A1")
+    micro = world.grid("A1em1")
+    html = client.get(f"/grids/{micro.pk}/", {"person_q": "wxy"}).content.decode()
+    assert f'value="resident:{resident.pk}"' in html
+    response = client.post(assign_url(world, "A1em1"), {"person": f"resident:{resident.pk}",
+                                                        "role": Role.BUILDING_STEWARD})
+    assert response.status_code == 302 and response["Location"] == f"/grids/{micro.pk}/"
+    assert Duty.objects.get(person__resident=resident).role == Role.BUILDING_STEWARD
+
+
+# -- registering someone who is not a resident from the picker ------------------------------------------------
+
+
+def new_person_url(world, grid_key: str) -> str:
+    return f"/grids/{world.grid(grid_key).pk}/persons/new/"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_registering_someone_follows_the_role(world, role):
+    before = person_snapshot()
+    response = login(world, role).post(new_person_url(world, "A1em1"), {"name": "刘洋", "phone": "13900000001"},
+                                       **HTMX)
+    assert response.status_code == MAY[role]
+    if MAY[role] == 200:
+        person = Person.objects.get(name="刘洋")
+        assert (person.grid_id, person.phone, person.resident_id) == (world.grid("A1em1").pk, "13900000001", None)
+    else:
+        assert person_snapshot() == before
+
+
+def test_someone_registered_in_the_picker_is_picked_and_appointed(world):
+    micro = world.grid("A1em1")
+    client = login(world, "leader_A1")
+    html = client.post(new_person_url(world, "A1em1"), {"name": "刘洋", "phone": "139 0000 0001"},
+                       **HTMX).content.decode()
+    person = Person.objects.get(name="刘洋")
+    assert person.phone == "13900000001" and person.grid_id == micro.pk
+    # The form comes back blank and folded; the picks (out of band) list the new person, checked.
+    form = re.search(rf'<details class="person-new" id="person-new-{micro.pk}">.*?</details>', html, re.S).group(0)
+    assert 'value=""' in form and "刘洋" not in form
+    picks = re.search(rf'<div id="person-picks-{micro.pk}" hx-swap-oob="innerHTML">(.*)</div>', html, re.S).group(1)
+    assert re.search(rf'<input type="radio" name="person" value="{person.pk}" form="duty-form-{micro.pk}" required checked>',
+                     picks)
+    assert "已新增人员刘洋并选中" in picks and "139****0001" in picks and "暂无职责" in picks
+    assert "13900000001" not in html
+    html = client.post(assign_url(world, "A1em1"), {"person": person.pk, "role": Role.PROPERTY_STAFF},
+                       **HTMX).content.decode()
+    assert Duty.objects.get(person=person).role == Role.PROPERTY_STAFF
+    assert "已指派刘洋为物业服务人员" in html
+
+
+@pytest.mark.parametrize(("data", "field", "words"), [
+    ({"name": "", "phone": ""}, "name", "姓名不能为空"),
+    ({"name": "   ", "phone": "13900000001"}, "name", "姓名不能为空"),
+    ({"name": "刘洋", "phone": "12345"}, "phone", "手机号码"),
+    ({"name": "刘" * 51, "phone": ""}, "name", "50"),
+])
+def test_registering_someone_with_bad_input_names_the_field_and_writes_nothing(world, data, field, words):
+    micro = world.grid("A1em1")
+    before = person_snapshot()
+    response = login(world, "leader_A1").post(new_person_url(world, "A1em1"), data, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200  # htmx swaps 2xx answers only
+    error = re.search(rf'<p class="error" id="person-new-{field}-error-{micro.pk}" role="alert">([^<]+)</p>', html)
+    assert error and words in error.group(1), html
+    assert html.count('role="alert"') == 1
+    assert re.search(rf'<details class="person-new" id="person-new-{micro.pk}" open>', html)
+    assert "hx-swap-oob" not in html  # the picks stay as they were
+    assert html.count("autofocus") == 1 and re.search(rf'id="person-new-{field}-{micro.pk}"[^>]* autofocus', html)
+    assert person_snapshot() == before
+
+
+def test_registering_someone_without_javascript(world):
+    client = login(world, "leader_A1")
+    micro = world.grid("A1em1")
+    response = client.post(new_person_url(world, "A1em1"), {"name": "刘洋", "phone": ""})
+    person = Person.objects.get(name="刘洋")
+    assert response.status_code == 302 and response["Location"].startswith(f"/grids/{micro.pk}/?person_q=")
+    html = client.get(response["Location"]).content.decode()
+    assert "已新增人员刘洋" in html and f'value="{person.pk}"' in html
+    before = person_snapshot()
+    response = client.post(new_person_url(world, "A1em1"), {"name": "刘洋", "phone": "abc"})
+    html = response.content.decode()
+    assert response.status_code == 422 and "<html" in html
+    assert f'id="person-new-phone-error-{micro.pk}"' in html and 'value="abc"' in html
+    assert person_snapshot() == before
+
+
+def test_registering_someone_outside_the_scope_is_404(world):
+    before = person_snapshot()
+    client = login(world, "leader_A1")
+    assert client.post(new_person_url(world, "B1em1"), {"name": "刘洋"}, **HTMX).status_code == 404
+    assert client.post("/grids/999999/persons/new/", {"name": "刘洋"}, **HTMX).status_code == 404
+    assert client.get(new_person_url(world, "A1em1")).status_code == 405
+    assert person_snapshot() == before
+
+
+def test_the_registration_form_is_in_the_duty_form_of_those_who_may_manage_people(world):
+    micro = world.grid("A1em1")
+    html = login(world, "leader_A1").get(f"/grids/{micro.pk}/panel/", **HTMX).content.decode()
+    assert f'<details class="person-new" id="person-new-{micro.pk}">' in html
+    assert f'hx-post="/grids/{micro.pk}/persons/new/"' in html
+    html = login(world, "member_A1e").get(f"/grids/{micro.pk}/panel/", **HTMX).content.decode()
+    assert "person-new" not in html
