@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.admin import ReadOnlyAdmin
+
 from .models import ApiToken, Duty, Membership, Organisation, Person, PiiAccessLog
 
 
@@ -60,7 +62,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(PiiAccessLog)
-class PiiAccessLogAdmin(admin.ModelAdmin):
+class PiiAccessLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The access log is read-only, and only superusers see it."""
 
     list_display = ["at", "actor", "subject_name", "fields", "purpose", "reason"]
@@ -73,11 +75,3 @@ class PiiAccessLogAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.admin import ReadOnlyAdmin
 from wangge.people.services import pii_log_bulk
 
 from . import services
@@ -101,7 +102,7 @@ class ResidentAdmin(MaskedResidentFields, admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: a job is created by an upload and run by the worker, and its report is what it is."""
 
     list_display = ["created_at", "created_by", "grid", "file_name", "status", "processed_rows", "total_rows"]
@@ -114,15 +115,6 @@ class ImportJobAdmin(admin.ModelAdmin):
         "created_at", "started_at", "finished_at", "updated_at", "report_json",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("导入报告"))
     def report_json(self, obj):

@@ -1,0 +1,11 @@
+class ReadOnlyAdmin:
+    """Admin mixin for append-only records (logs, job reports): viewable, never added, edited or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
