@@ -8,6 +8,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from wangge.core.auth import API_AUTH
 from wangge.core.errors import ApplicationError
+from wangge.matters.api import router as matters_router
+from wangge.notify.api import router as notify_router
 from wangge.people.api import auth_router
 from wangge.people.api import router as people_router
 from wangge.registry.api import router as registry_router
@@ -66,3 +68,5 @@ api.add_router("", auth_router)
 api.add_router("", import_router)  # before registry: /households/export is not a household id
 api.add_router("", registry_router)
 api.add_router("", people_router)
+api.add_router("", matters_router)
+api.add_router("", notify_router)

@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("wangge.core.urls")),
     path("", include("wangge.registry.urls")),
     path("", include("wangge.people.urls")),
+    path("", include("wangge.notify.urls")),
+    path("", include("wangge.matters.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

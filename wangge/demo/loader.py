@@ -24,6 +24,7 @@ from wangge.registry import services as registry
 from wangge.registry.models import Building, GridNode, Household, Level, Resident, Unit
 
 from .generator import DEMO_PASSWORD, DUTY_START, FEATURED_CODE, SECOND_CODE, GridPlan, Plan
+from .matters import load_matters
 
 
 class Bar(Protocol):
@@ -53,6 +54,7 @@ class LoadResult:
     loaded: bool                         # False when the demo was already there and nothing was written
     seconds: float = 0.0
     skipped_logins: list[str] = field(default_factory=list)
+    matters: dict[str, int] = field(default_factory=dict)   # what load_matters wrote: matters, events, …
 
 
 def demo_loaded() -> bool:
@@ -72,7 +74,8 @@ def load_plan(plan: Plan, *, progress: Progress = _silent, password: str = DEMO_
         grids = _grids(plan, progress)
         residents = _households(plan, grids, progress)
         skipped = _people(plan, grids, residents, progress, password)
-    return LoadResult(loaded=True, seconds=time.perf_counter() - started, skipped_logins=skipped)
+        matters = load_matters(plan)
+    return LoadResult(loaded=True, seconds=time.perf_counter() - started, skipped_logins=skipped, matters=matters)
 
 
 def _grids(plan: Plan, progress: Progress) -> dict[str, GridNode]:

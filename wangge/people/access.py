@@ -21,12 +21,14 @@ VIEW = "view"
 EDIT_REGISTRY = "registry.edit"
 UNMASK = "pii.unmask"
 MANAGE_PEOPLE = "people.manage"
+DISPATCH = "matters.dispatch"  # accept, dispatch, verify, close, reassign and merge matters
+SUPERVISE = "matters.supervise"  # supervise (督办) a matter
 
-_LEAD = {VIEW, EDIT_REGISTRY, UNMASK, MANAGE_PEOPLE}
+_LEAD = {VIEW, EDIT_REGISTRY, UNMASK, MANAGE_PEOPLE, DISPATCH, SUPERVISE}
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.TWO_COMMITTEE_MEMBER: frozenset(_LEAD),
     Role.GRID_LEADER: frozenset(_LEAD),
-    Role.GRID_MEMBER: frozenset({VIEW, EDIT_REGISTRY, UNMASK}),
+    Role.GRID_MEMBER: frozenset({VIEW, EDIT_REGISTRY, UNMASK, DISPATCH}),
     Role.MICRO_GRID_MEMBER: frozenset({VIEW}),
     Role.BUILDING_STEWARD: frozenset({VIEW}),
     Role.INFORMATION_OFFICER: frozenset({VIEW}),

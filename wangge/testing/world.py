@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from wangge.core.pii import id_check_char
+from wangge.matters import taxonomy
+from wangge.matters.models import Category
 from wangge.people import services as people
 from wangge.people.models import OrganisationKind, Role
 from wangge.registry import services as registry
@@ -52,6 +54,10 @@ class World:
 
 
 def build_world(password: str = "pw") -> World:
+    # The categories come from a data migration; a transactional test before this one may have flushed
+    # them.
+    if not Category.objects.exists():
+        taxonomy.seed()
     w = World()
     User = get_user_model()
     g = w.grids

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "wangge.core",
     "wangge.registry",
     "wangge.people",
+    "wangge.notify",
+    "wangge.matters",
 ]
 
 MIDDLEWARE = [
@@ -135,3 +137,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Notifications
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "wangge@localhost")
+# Where the site is reached from outside: links in emails and text messages start with it.
+NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Dotted path of the text-message backend (wangge.notify.sms): console, locmem, or a provider's.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "wangge.notify.sms.ConsoleBackend")
+# Seconds to wait before each retry of an email, text message or webhook; after the last one, give up.
+NOTIFY_RETRY_DELAYS = [int(s) for s in os.environ.get("NOTIFY_RETRY_DELAYS", "60,300,1800,7200,43200").split(",")]
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+# Local time (TIME_ZONE) of the daily digest of the previous day's notifications, "HH:MM".
+NOTIFY_DIGEST_AT = os.environ.get("NOTIFY_DIGEST_AT", "07:30")

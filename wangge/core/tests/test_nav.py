@@ -16,10 +16,12 @@ def nav_links(world, key) -> set[str]:
 
 def test_menu_shows_each_user_what_they_may_use(world):
     assert nav_links(world, "leader_A1") >= {"/grids/", "/households/", "/imports/", "/coverage/"}
+    assert "/dispatch/" in nav_links(world, "leader_A1")
     micro = nav_links(world, "micro_A1em1")
-    assert "/grids/" in micro and "/imports/" not in micro
+    assert "/grids/" in micro and "/workbench/" in micro
+    assert "/imports/" not in micro and "/dispatch/" not in micro
     resident = nav_links(world, "resident")
-    assert resident == {"/my-household/"}
+    assert resident == {"/my-household/", "/report/", "/my/matters/", "/inbox/", "/public/matters/"}
     assert "/admin/" in nav_links(world, "admin")
 
 

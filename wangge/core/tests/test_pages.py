@@ -56,6 +56,29 @@ def grid(key: str) -> Callable[[World], int]:
     return lambda w: w.grid(key).pk
 
 
+def reported_matter(w: World, micro: str) -> int:
+    """A matter reported at a point of `micro` (by the resident in A1em1, by the system elsewhere)."""
+    from wangge.matters import services
+
+    point = {"A1em1": (112.125, 37.15), "B1em1": (112.25, 37.15)}[micro]
+    actor = w.users["resident"] if micro == "A1em1" else None
+    report = services.Report(category="env-garbage", description="楼下垃圾没人清运", lon=point[0], lat=point[1])
+    return services.matter_report(actor=actor, report=report)[0].pk
+
+
+def reported_private_matter(w: World) -> int:
+    """A matter of a category that is not public (a neighbours' quarrel), reported by the resident."""
+    from wangge.matters import services
+
+    report = services.Report(category="dispute-neighbour", description="楼上天天吵架", lon=112.125, lat=37.15)
+    return services.matter_report(actor=w.users["resident"], report=report)[0].pk
+
+
+def to_all(answer) -> dict:
+    """Every role and anonymous visitors get `answer` (public pages need no login)."""
+    return {role: answer for role in [*ROLES, ANON]}
+
+
 PAGES = [
     Page("login", lambda w: "/login/", {role: OK for role in [*ROLES, ANON]}),
     Page("home", lambda w: "/", {**{r: To("/grids/") for r in STAFF}, "resident": To("/my-household/"),
@@ -138,6 +161,51 @@ PAGES = [
     Page("organisation, community B party committee", lambda w: f"/organisations/{w.organisations['B_party'].pk}/",
          only("admin")),
     Page("organisation, no such organisation", lambda w: "/organisations/999999/", only()),
+    # Notifications: everyone's own inbox (empty, and saying why, for users who are no person).
+    Page("inbox", lambda w: "/inbox/", everyone(OK)),
+    Page("inbox, unread, a page past the end", lambda w: "/inbox/?unread=1&page=9", everyone(OK)),
+    Page("notification preferences", lambda w: "/inbox/preferences/", everyone(OK)),
+    Page("open a notification that is not there", lambda w: "/inbox/999999/", only()),
+    # Key small matters, staff pages: the matter page for all who see the matter (its reporter too), the
+    # workbench for staff, the dispatch console for those who may dispatch somewhere (403 for the others,
+    # 404 for a grid outside the scope).
+    Page("matter page, reported by the resident in A1em1", lambda w: f"/matters/{reported_matter(w, 'A1em1')}/",
+         only(*STAFF, "resident")),
+    Page("matter page, community B", lambda w: f"/matters/{reported_matter(w, 'B1em1')}/", only("admin")),
+    Page("matter page, no such matter", lambda w: "/matters/999999/", only()),
+    Page("matter page with an assignee search", lambda w: f"/matters/{reported_matter(w, 'A1em1')}/?person_q=micro",
+         only(*STAFF, "resident")),
+    Page("assignee picker", lambda w: "/matters/people/?person_q=micro&form=assign-form",
+         only("admin", "leader_A1", "member_A1e", then=FORBIDDEN), htmx=True),
+    Page("workbench", lambda w: "/workbench/", only(*STAFF, then=FORBIDDEN)),
+    Page("workbench, my grids' open matters", lambda w: "/workbench/?tab=grid&page=9", only(*STAFF, then=FORBIDDEN)),
+    Page("dispatch console", lambda w: "/dispatch/", only("admin", "leader_A1", "member_A1e", then=FORBIDDEN)),
+    Page("dispatch console, filtered within estate A1e",
+         lambda w: f"/dispatch/?within={grid('A1e')(w)}&state=reported&state=accepted&overdue=1&sort=-deadline",
+         only("admin", "leader_A1", "member_A1e", then=FORBIDDEN)),
+    Page("dispatch console within community B", lambda w: f"/dispatch/?within={grid('B')(w)}",
+         only("admin", then=FORBIDDEN) | {"leader_A1": NOT_FOUND, "member_A1e": NOT_FOUND}),
+    # Key small matters, the resident's pages: anyone logged in may report (a unit of their estate, or a pin)
+    # and sees the matters they reported. The partials of the report form: the category's extra questions,
+    # and the open matters nearby (here one, reported just before, at the same point).
+    Page("report a matter", lambda w: "/report/", everyone(OK)),
+    Page("report a matter, a category chosen", lambda w: "/report/?category=property-lift", everyone(OK)),
+    Page("report form, extra questions", lambda w: "/report/attributes/?category=property-lift", everyone(OK),
+         htmx=True),
+    Page("report form, matters nearby",
+         lambda w: f"/report/nearby/?category=env-garbage&where=map&lon=112.125&lat=37.15&_={reported_matter(w, 'A1em1')}",
+         everyone(OK), htmx=True),
+    Page("my matters", lambda w: f"/my/matters/?_={reported_matter(w, 'A1em1')}", everyone(OK)),
+    Page("my matters, a page past the end", lambda w: "/my/matters/?page=9", everyone(OK)),
+    # Public pages: no login, the same for everyone; matters of categories that are not public are 404.
+    Page("public matters", lambda w: f"/public/matters/?_={reported_matter(w, 'A1em1')}", to_all(OK)),
+    Page("public matters, filtered, a page past the end",
+         lambda w: f"/public/matters/?state=open&group=environment&grid={grid('A')(w)}&page=9", to_all(OK)),
+    Page("public matter, community A", lambda w: f"/public/matters/{reported_matter(w, 'A1em1')}/", to_all(OK)),
+    Page("public matter, community B", lambda w: f"/public/matters/{reported_matter(w, 'B1em1')}/", to_all(OK)),
+    Page("public matter, a category that is not public", lambda w: f"/public/matters/{reported_private_matter(w)}/",
+         to_all(NOT_FOUND)),
+    Page("public matter, no such matter", lambda w: "/public/matters/999999/", to_all(NOT_FOUND)),
 ]
 
 

@@ -1,0 +1,228 @@
+"""Every read of matters, filtered through the access scope. Public reads carry no personal data."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from wangge.core import geo
+from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.text import normalize_query
+from wangge.people.access import VIEW, Scope, actor_scope
+from wangge.registry.models import GridNode
+
+from .lifecycle import OPEN_STATES, STAGE_OF
+from .models import Category, Event, Matter, State
+
+# Matters the public never sees, even in a public category.
+_NOT_PUBLIC = [State.REJECTED, State.WITHDRAWN, State.MERGED]
+
+
+def category_list(*, include_inactive: bool = False) -> QuerySet[Category]:
+    qs = Category.objects.select_related("parent").prefetch_related("attributes")
+    if not include_inactive:
+        qs = qs.filter(active=True)
+    return qs.filter(children__isnull=True).order_by("parent__order", "order", "code")
+
+
+def category_groups() -> list[tuple[Category | None, list[Category]]]:
+    """Leaves grouped under their parents, for pickers."""
+    groups: dict[int | None, list[Category]] = {}
+    parents: dict[int | None, Category | None] = {None: None}
+    for category in category_list():
+        groups.setdefault(category.parent_id, []).append(category)
+        parents[category.parent_id] = category.parent
+    return [(parents[pid], leaves) for pid, leaves in groups.items()]
+
+
+def matter_visible_q(scope: Scope) -> Q:
+    if scope.is_admin:
+        return Q()
+    q = scope.grid_q("grid__") | scope.grid_q("handling_grid__")
+    if scope.person_id is not None:
+        q |= Q(assignee_id=scope.person_id)
+    if scope.user_id is not None:
+        q |= Q(reporter_user_id=scope.user_id)
+    return q
+
+
+def _base() -> QuerySet[Matter]:
+    return Matter.objects.select_related("category", "grid", "assignee", "handling_grid")
+
+
+def matter_list(
+    *, actor, state: list[str] | None = None, category: str | None = None, within: int | None = None,
+    overdue: bool | None = None, source: str | None = None, q: str | None = None, assignee: int | None = None,
+    supervised: bool | None = None, mine: bool = False,
+) -> QuerySet[Matter]:
+    scope = actor_scope(actor)
+    qs = _base().filter(matter_visible_q(scope))
+    if state:
+        unknown = [s for s in state if s not in State.values]
+        if unknown:
+            raise InvalidInput.field("state", f"未知状态 {'、'.join(unknown)}")
+        qs = qs.filter(state__in=state)
+    if category:
+        qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if within is not None:
+        node = GridNode.objects.filter(pk=within).first()
+        if node is None or not (scope.sees_grid(node) or scope.is_admin):
+            raise NotFound("未找到该网格")
+        qs = qs.filter(grid__path__startswith=node.path)
+    if overdue is not None:
+        late = Q(deadline__lt=timezone.now(), state__in=list(STAGE_OF))
+        qs = qs.filter(late) if overdue else qs.exclude(late)
+    if source:
+        qs = qs.filter(source=source)
+    if assignee is not None:
+        qs = qs.filter(assignee_id=assignee)
+    if supervised is not None:
+        qs = qs.filter(supervised_at__isnull=not supervised)
+    if mine:
+        qs = qs.filter(reporter_user_id=scope.user_id) if scope.user_id else qs.none()
+    if q:
+        needle = normalize_query(q)
+        qs = qs.filter(Q(search_text__contains=needle) | Q(pk=int(needle) if needle.isdigit() else 0))
+    return qs
+
+
+def matter_get(*, actor, matter_id: int) -> Matter:
+    scope = actor_scope(actor)
+    matter = _base().filter(matter_visible_q(scope), pk=matter_id).first()
+    if matter is None:
+        raise NotFound("未找到该事项")
+    return matter
+
+
+def queue(*, actor, limit: int = 200) -> list[Matter]:
+    """A worker's open matters, the most urgent deadline first (none last)."""
+    scope = actor_scope(actor)
+    if scope.person_id is None:
+        return []
+    qs = _base().filter(assignee_id=scope.person_id, state__in=list(OPEN_STATES))
+    return sorted(qs[:limit], key=lambda m: (m.deadline is None, m.deadline or timezone.now()))
+
+
+def timeline(matter: Matter, *, staff: bool) -> list[Event]:
+    qs = matter.events.prefetch_related("photos")
+    return list(qs if staff else qs.filter(public=True))
+
+
+def is_staff_for(actor, matter: Matter) -> bool:
+    scope = actor_scope(actor)
+    return scope.is_admin or scope.can(VIEW, matter.grid) or (
+        scope.person_id is not None and matter.assignee_id == scope.person_id
+    )
+
+
+def light(matter: Matter, now: dt.datetime | None = None) -> str:
+    """Timer light: red past the deadline, yellow in its last quarter (or under 2 hours), else green."""
+    if matter.deadline is None or matter.state not in STAGE_OF:
+        return "none"
+    now = now or timezone.now()
+    left = (matter.deadline - now).total_seconds()
+    if left < 0:
+        return "red"
+    span = (matter.deadline - matter.updated_at).total_seconds() or 1
+    return "yellow" if left < max(span / 4, 0) or left < 7200 else "green"
+
+
+# -- near-duplicates ---------------------------------------------------------------------------------
+
+
+def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    rad = math.radians
+    dlat, dlon = rad(lat2 - lat1), rad(lon2 - lon1)
+    a = math.sin(dlat / 2) ** 2 + math.cos(rad(lat1)) * math.cos(rad(lat2)) * math.sin(dlon / 2) ** 2
+    return 2 * 6371008.8 * math.asin(math.sqrt(a))
+
+
+def nearby(
+    *, category: Category, lon: float | None = None, lat: float | None = None, unit_id: int | None = None,
+    at: dt.datetime | None = None, exclude: int | None = None, limit: int = 10,
+) -> list[tuple[Matter, float | None]]:
+    """Open matters of the same category within the category's radius and time window: candidates
+    for "is this already reported?". Distance in metres (None when matched by the same unit)."""
+    at = at or timezone.now()
+    since = at - dt.timedelta(hours=category.duplicate_window_hours)
+    qs = _base().filter(category=category, created_at__gte=since, state__in=list(OPEN_STATES))
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
+    found: list[tuple[Matter, float | None]] = []
+    if unit_id is not None:
+        found += [(m, None) for m in qs.filter(unit_id=unit_id)[:limit]]
+    if lon is not None and lat is not None:
+        radius = category.duplicate_radius_m
+        dlat = radius / 111_000
+        dlon = radius / (111_000 * max(math.cos(math.radians(lat)), 0.01))
+        box = qs.filter(lon__range=(lon - dlon, lon + dlon), lat__range=(lat - dlat, lat + dlat))
+        seen = {m.pk for m, _d in found}
+        for matter in box[: limit * 5]:
+            distance = _distance_m(lon, lat, matter.lon, matter.lat)
+            if distance <= radius and matter.pk not in seen:
+                found.append((matter, round(distance, 1)))
+    return sorted(found, key=lambda pair: (pair[1] is not None, pair[1] or 0))[:limit]
+
+
+def duplicates_for(matter: Matter) -> list[tuple[Matter, float | None]]:
+    return nearby(
+        category=matter.category, lon=matter.lon, lat=matter.lat, unit_id=matter.unit_id, at=matter.created_at,
+        exclude=matter.pk,
+    )
+
+
+def point_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    if crs not in geo.CRS_CHOICES:
+        raise InvalidInput.field("crs", f"未知坐标系 {crs!r}，应为 wgs84、gcj02 或 bd09")
+    return geo.to_wgs84(lon, lat, crs)
+
+
+# -- public ------------------------------------------------------------------------------------------
+
+
+def public_list(*, within: int | None = None, category: str | None = None, state: str | None = None) -> QuerySet:
+    qs = (
+        Matter.objects.select_related("category", "grid")
+        .filter(category__is_public=True)
+        .exclude(state__in=_NOT_PUBLIC)
+    )
+    if within is not None:
+        node = GridNode.objects.filter(pk=within).first()
+        qs = qs.filter(grid__path__startswith=node.path) if node else qs.none()
+    if category:
+        qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if state == "open":
+        qs = qs.filter(state__in=list(OPEN_STATES))
+    elif state == "closed":
+        qs = qs.exclude(state__in=list(OPEN_STATES))
+    return qs
+
+
+def public_get(*, matter_id: int) -> Matter:
+    matter = public_list().filter(pk=matter_id).first()
+    if matter is None:
+        raise NotFound("未找到该事项")
+    return matter
+
+
+# -- deep paging -------------------------------------------------------------------------------------
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, value = raw.split(":", 1)
+        last = int(value)
+        if kind != "id" or last < 1:
+            raise ValueError
+        return last
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput.field("cursor", "无效的游标，请使用上一页返回的 next_cursor") from exc
