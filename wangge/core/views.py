@@ -1,6 +1,11 @@
+import functools
+
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from .errors import NotFound, PermissionDenied
 
 
 @require_GET
@@ -13,3 +18,27 @@ def healthz(request):
     except Exception as exc:  # any database failure means unhealthy
         return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def forbidden(request, message: str):
+    return render(request, "core/forbidden.html", {"message": message}, status=403)
+
+
+def refusals(view):
+    """Map the domain's refusals for a page: NotFound → 404 (outside the scope; ids don't leak),
+    PermissionDenied → 403 with a page saying why (inside the scope, a role that may not)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except PermissionDenied as exc:
+            return forbidden(request, exc.message)
+
+    return wrapped

@@ -143,13 +143,16 @@ def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 def nearby(
     *, category: Category, lon: float | None = None, lat: float | None = None, unit_id: int | None = None,
-    at: dt.datetime | None = None, exclude: int | None = None, limit: int = 10,
+    at: dt.datetime | None = None, exclude: int | None = None, limit: int = 10, actor=None,
 ) -> list[tuple[Matter, float | None]]:
     """Open matters of the same category within the category's radius and time window: candidates
-    for "is this already reported?". Distance in metres (None when matched by the same unit)."""
+    for "is this already reported?". Distance in metres (None when matched by the same unit). With an
+    `actor`, only the matters they may see (a boundary may run between two neighbours)."""
     at = at or timezone.now()
     since = at - dt.timedelta(hours=category.duplicate_window_hours)
     qs = _base().filter(category=category, created_at__gte=since, state__in=list(OPEN_STATES))
+    if actor is not None:
+        qs = qs.filter(matter_visible_q(actor_scope(actor)))
     if exclude is not None:
         qs = qs.exclude(pk=exclude)
     found: list[tuple[Matter, float | None]] = []
@@ -168,10 +171,11 @@ def nearby(
     return sorted(found, key=lambda pair: (pair[1] is not None, pair[1] or 0))[:limit]
 
 
-def duplicates_for(matter: Matter) -> list[tuple[Matter, float | None]]:
+def duplicates_for(matter: Matter, *, actor) -> list[tuple[Matter, float | None]]:
+    """Near-duplicates of a matter that `actor` may see: what a dispatcher may merge it with."""
     return nearby(
         category=matter.category, lon=matter.lon, lat=matter.lat, unit_id=matter.unit_id, at=matter.created_at,
-        exclude=matter.pk,
+        exclude=matter.pk, actor=actor,
     )
 
 

@@ -95,7 +95,7 @@ def matter_detail_out(matter: Matter, *, actor, staff: bool, actions: list[str])
         "duplicates": [
             {"id": m.pk, "state": m.state, "description": m.description[:200], "distance_m": d,
              "created_at": m.created_at}
-            for m, d in (selectors.duplicates_for(matter) if staff and matter.is_open else [])
+            for m, d in (selectors.duplicates_for(matter, actor=actor.scope) if staff and matter.is_open else [])
         ],
         "merged_into": matter.merged_into_id,
     }

@@ -34,8 +34,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from wangge.core import pii
-from wangge.core.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
+from wangge.core.errors import ApplicationError, InvalidInput, NotFound
 from wangge.core.schemas import MAX_ID
+from wangge.core.views import forbidden, is_htmx, refusals
 from wangge.people.access import DISPATCH, SUPERVISE, VIEW, request_scope
 from wangge.people.selectors import duty_list
 from wangge.registry import selectors as registry_selectors
@@ -125,29 +126,6 @@ def _actor(request) -> services.Actor:
 
 def can_dispatch_somewhere(scope) -> bool:
     return scope.is_admin or bool(scope.paths(DISPATCH))
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _forbidden(request, message: str):
-    return render(request, "core/forbidden.html", {"message": message}, status=403)
-
-
-def _refusals(view):
-    """NotFound → 404 (outside the scope; ids don't leak), PermissionDenied → the forbidden page."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except PermissionDenied as exc:
-            return _forbidden(request, exc.message)
-
-    return wrapped
 
 
 def _safe_next(request, default: str) -> str:
@@ -314,7 +292,7 @@ def _matter_context(request, matter, *, notice: str = "", problem: dict | None =
     if dispatcher and "merge" in codes:
         duplicates = [
             {"matter": m, "distance": d, "light": selectors.light(m, now)}
-            for m, d in selectors.duplicates_for(matter)
+            for m, d in selectors.duplicates_for(matter, actor=scope)
             if lifecycle.DISPATCHER in actor.roles_on(m)
         ]
     can_assign = dispatcher and matter.is_open
@@ -348,7 +326,7 @@ def _matter_context(request, matter, *, notice: str = "", problem: dict | None =
 
 @login_required
 @require_GET
-@_refusals
+@refusals
 @_matter_view
 def matter_page(request, matter_id: int):
     """One matter for whoever may see it; `?person_q=` is the assignee search made without JavaScript."""
@@ -367,12 +345,12 @@ def _answer(request, matter_id: int, *, notice: str = "", error: ApplicationErro
         matter = selectors.matter_get(actor=scope, matter_id=matter_id)
     except NotFound as exc:
         # It left the user's sight (merged into a matter elsewhere, given to someone outside the scope…).
-        if error is None and not _is_htmx(request):
+        if error is None and not is_htmx(request):
             messages.success(request, notice)
             return redirect(_safe_next(request, reverse("workbench")))
         raise Http404(exc.message) from exc
     problem = _problem(error) if error else None
-    if _is_htmx(request):
+    if is_htmx(request):
         if request.POST.get("view") == "card":
             _decorate(matter, _actor(request), timezone.now())
             return render(request, "matters/staff/_queue_card.html",
@@ -520,7 +498,7 @@ def matter_people(request):
     id of the form the picked radio belongs to."""
     scope = request_scope(request)
     if not can_dispatch_somewhere(scope):
-        return _forbidden(request, _("只有派遣人员可以指定处置人。"))
+        return forbidden(request, _("只有派遣人员可以指定处置人。"))
     form_id = request.GET.get("form", "")
     if not _FORM_ID.match(form_id):
         form_id = "assign-form"
@@ -537,7 +515,7 @@ def workbench(request):
     """My queue, the nearest deadline first; `?tab=grid` lists the open matters of my grids (read-only)."""
     scope = request_scope(request)
     if not scope.is_staff_scope:
-        return _forbidden(request, _("工作台供在岗的网格工作人员使用。您当前没有在岗职责。"))
+        return forbidden(request, _("工作台供在岗的网格工作人员使用。您当前没有在岗职责。"))
     actor = _actor(request)
     now = timezone.now()
     tab = "grid" if request.GET.get("tab") == "grid" else "mine"
@@ -651,18 +629,18 @@ def _console_context(request, params, *, results=None, notice: str = "", problem
 
 
 def _console_answer(request, params, *, status: int = 200, **extra):
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "matters/staff/_dispatch_list.html", _console_context(request, params, **extra))
     return render(request, "matters/staff/dispatch.html", _console_context(request, params, **extra), status=status)
 
 
 @login_required
 @require_GET
-@_refusals
+@refusals
 def dispatch_console(request):
     scope = request_scope(request)
     if not can_dispatch_somewhere(scope):
-        return _forbidden(request, _("派遣台供有派遣权限的网格员、网格长和社区两委成员使用。"))
+        return forbidden(request, _("派遣台供有派遣权限的网格员、网格长和社区两委成员使用。"))
     try:
         return _console_answer(request, request.GET)
     except InvalidInput as exc:
@@ -697,7 +675,7 @@ def dispatch_bulk(request):
     happened."""
     scope = request_scope(request)
     if not can_dispatch_somewhere(scope):
-        return _forbidden(request, _("只有派遣人员可以批量派遣。"))
+        return forbidden(request, _("只有派遣人员可以批量派遣。"))
     params = QueryDict(request.POST.get("q", ""))
     ids = []
     for raw in request.POST.getlist("ids"):
@@ -722,7 +700,7 @@ def dispatch_bulk(request):
 def _console_after(request, params, *, results=None, notice: str = "", problem: dict | None = None):
     """After a POST from the console: the list again for htmx; a redirect to the console (the results as
     messages) for a plain form post."""
-    if _is_htmx(request):
+    if is_htmx(request):
         return _console_answer(request, params, results=results, notice=notice, problem=problem)
     for row in results or []:
         (messages.success if row["ok"] else messages.error)(request, f"#{row['id']}：{row['text']}")
@@ -741,7 +719,7 @@ def dispatch_supervise(request):
     """督办 from the console's list."""
     scope = request_scope(request)
     if not can_dispatch_somewhere(scope):
-        return _forbidden(request, _("只有派遣人员可以使用派遣台。"))
+        return forbidden(request, _("只有派遣人员可以使用派遣台。"))
     params = QueryDict(request.POST.get("q", ""))
     raw = request.POST.get("matter", "")
     matter_id = _id(raw)

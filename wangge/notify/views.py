@@ -13,15 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.schemas import MAX_ID
+from wangge.core.views import is_htmx
 
 from . import selectors, services
 
 PER_PAGE = 20
 CHANNELS = ("email", "sms", "digest")
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _next(request) -> str:
@@ -73,7 +70,7 @@ def inbox_read(request):
         services.notification_mark_read(actor=request.user, notification_ids=ids)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    if ids and _is_htmx(request):
+    if ids and is_htmx(request):
         context = {
             "n": selectors.notification_list(actor=request.user).get(pk=ids[0]),
             "nav_unread": selectors.unread_count(actor=request.user), "next": _next(request),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wangge.core.errors import ApplicationError, FieldError, InvalidInput, NotFound, PermissionDenied
+from wangge.core.views import is_htmx, refusals
 from wangge.people import selectors as people_selectors
 from wangge.people import services as people_services
 from wangge.people.access import EDIT_REGISTRY, MANAGE_PEOPLE, UNMASK, VIEW, request_scope, require
@@ -171,30 +171,10 @@ def grid_panel(request, grid_id: int):
 # -- managing duties from the panel -----------------------------------------------------------------------
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _refusals(view):
-    """Map the domain's refusals for a page: NotFound → 404 (outside the scope; ids don't leak),
-    PermissionDenied → 403 with a page saying why (inside the scope, a role that may not)."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except PermissionDenied as exc:
-            return render(request, "core/forbidden.html", {"message": exc.message}, status=403)
-
-    return wrapped
-
-
 def _panel_answer(request, node, *, invalid: bool = False, **panel):
     """The re-rendered panel for htmx (always 200, or htmx would not swap it in); a whole grid browser
     page for a plain form post (422 when the input was wrong)."""
-    if _is_htmx(request):
+    if is_htmx(request):
         context = {**_panel_context(request, node, **panel), "partial": True}
         return render(request, "registry/_grid_panel.html", context)
     context = _browser_context(request, node, **panel)
@@ -275,7 +255,7 @@ def _form_errors(exc: ApplicationError) -> dict[str, str]:
 
 @login_required
 @require_GET
-@_refusals
+@refusals
 def grid_person_picker(request, grid_id: int):
     """The duty form's live person search (an htmx partial): persons visible to the user, and residents
     of the node's subtree who are not persons yet."""
@@ -288,7 +268,7 @@ def grid_person_picker(request, grid_id: int):
 
 @login_required
 @require_POST
-@_refusals
+@refusals
 def grid_person_create(request, grid_id: int):
     """Register someone who is not a resident (property staff, a joint unit's officer…) at this node from
     the duty form, and pick them. For htmx the answer is the registration form (blank again, or with its
@@ -306,14 +286,14 @@ def grid_person_create(request, grid_id: int):
             errors.setdefault(error.field if error.field in NEW_PERSON_FIELDS else "form", error.message)
         form = {"values": values, "errors": errors, "open": True,
                 "focus": next((f for f in NEW_PERSON_FIELDS if f in errors), None)}
-        if _is_htmx(request):
+        if is_htmx(request):
             return render(request, "registry/_person_new.html", {"node": node, "new_person": form})
         context = _browser_context(request, node, duty_form={
             "values": {"role": USUAL_ROLE.get(node.level, "")}, "errors": {}, "picked_id": None, "open": True,
         }, new_person=form)
         return render(request, "registry/grid_browser.html", context, status=422)
     notice = _("已新增人员%(name)s并选中，请选择职责后点“指派”。") % {"name": person.name}
-    if not _is_htmx(request):
+    if not is_htmx(request):
         messages.success(request, notice)
         return redirect(f"{reverse('grid-node', args=[node.pk])}?{urlencode({'person_q': person.name})}")
     picks = _person_picks(scope, node, person.name, picked_id=person.pk)
@@ -324,7 +304,7 @@ def grid_person_create(request, grid_id: int):
 
 @login_required
 @require_POST
-@_refusals
+@refusals
 def grid_duty_assign(request, grid_id: int):
     """Give a person — or a resident, who becomes a person with it — a duty at this node, then show the
     panel with the new duty marked."""
@@ -350,7 +330,7 @@ def grid_duty_assign(request, grid_id: int):
                 "focus": next((f for f in DUTY_FORM_FIELDS if f in errors), None)}
         return _panel_answer(request, node, invalid=True, duty_form=form)
     notice = _("已指派%(name)s为%(role)s。") % {"name": duty.person.name, "role": duty.get_role_display()}
-    if not _is_htmx(request):
+    if not is_htmx(request):
         messages.success(request, notice)
         return redirect("grid-node", grid_id=node.pk)
     return _panel_answer(request, node, assigned=duty, notice=notice)
@@ -358,7 +338,7 @@ def grid_duty_assign(request, grid_id: int):
 
 @login_required
 @require_POST
-@_refusals
+@refusals
 def grid_duty_end(request, grid_id: int, duty_id: int):
     """End a duty held at this node (confirmed in the panel, with an optional reason), then show the panel."""
     scope = request_scope(request)
@@ -374,7 +354,7 @@ def grid_duty_end(request, grid_id: int, duty_id: int):
         error = {"duty_id": duty_id, "message": exc.errors[0].message if exc.errors else exc.message, "note": note}
         return _panel_answer(request, node, invalid=True, end_error=error)
     notice = _("已结束%(name)s的%(role)s职责。") % {"name": duty.person.name, "role": duty.get_role_display()}
-    if not _is_htmx(request):
+    if not is_htmx(request):
         messages.success(request, notice)
         return redirect("grid-node", grid_id=node.pk)
     return _panel_answer(request, node, notice=notice)
@@ -560,7 +540,7 @@ def _household_context(request, household, **extra) -> dict:
 
 def _household_answer(request, household, *, section: str, invalid: bool = False, **extra):
     """`section` re-rendered for htmx; the whole household page for a plain post."""
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, section, _household_context(request, household, partial=True, **extra))
     context = _household_context(request, household, **extra)
     return render(request, "registry/household.html", context, status=422 if invalid else 200)
@@ -609,11 +589,11 @@ def _resident_form_answer(request, resident, template: str, *, invalid: bool = F
         # Who may become head when the head moves out or leaves.
         "new_head_choices": others if resident.relation == Relation.SELF and not resident.has_left else [],
         "today": timezone.localdate(),
-        "partial": _is_htmx(request),
+        "partial": is_htmx(request),
         "form_template": template,
         **extra,
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(request, template, context)
         response["HX-Retarget"] = f"#resident-action-{resident.pk}"
         response["HX-Reswap"] = "innerHTML"
@@ -624,7 +604,7 @@ def _resident_form_answer(request, resident, template: str, *, invalid: bool = F
 def _resident_done(request, household, resident, notice: str):
     """After a resident was added, changed, moved or has left: the household's residents (htmx), or the
     household page (a plain post, redirected)."""
-    if not _is_htmx(request):
+    if not is_htmx(request):
         messages.success(request, notice)
         return redirect(f"{reverse('household', args=[household.pk])}#residents")
     return _household_answer(request, household, section="registry/_household_residents.html", notice=notice,
@@ -634,7 +614,7 @@ def _resident_done(request, household, resident, notice: str):
 def _left_answer(request, resident):
     """A form for a resident who has left, other than bringing them back: say so on the household page."""
     notice = _("%(name)s已登记离开，不能再修改；如已回来，请先恢复登记。") % {"name": resident.name}
-    if not _is_htmx(request):
+    if not is_htmx(request):
         messages.info(request, notice)
         return redirect("household", household_id=resident.household_id)
     response = _household_answer(request, resident.household, section="registry/_household_residents.html",
@@ -646,7 +626,7 @@ def _left_answer(request, resident):
 
 @login_required
 @require_GET
-@_refusals
+@refusals
 def household_detail(request, household_id: int):
     """One household: address (masked), floor, occupancy and its residents (masked); the forms that keep
     them current for those who may edit here."""
@@ -656,7 +636,7 @@ def household_detail(request, household_id: int):
 
 @login_required
 @require_POST
-@_refusals
+@refusals
 def household_edit(request, household_id: int):
     """Change a household's floor and occupancy."""
     scope, household = _editable_household(request, household_id)
@@ -669,7 +649,7 @@ def household_edit(request, household_id: int):
         return _household_answer(request, household, section="registry/_household_facts.html", invalid=True,
                                  facts_form=form)
     notice = _("已保存楼层和居住状态。")
-    if not _is_htmx(request):
+    if not is_htmx(request):
         messages.success(request, notice)
         return redirect("household", household_id=household.pk)
     return _household_answer(request, household, section="registry/_household_facts.html", facts_notice=notice)
@@ -677,7 +657,7 @@ def household_edit(request, household_id: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_refusals
+@refusals
 def household_new(request):
     """Register a household in a unit the user may edit (`?within=` narrows the units to a grid, `?unit=`
     picks one), then go on to its page to register its residents."""
@@ -712,7 +692,7 @@ def household_new(request):
 
 @login_required
 @require_POST
-@_refusals
+@refusals
 def resident_add(request, household_id: int):
     """Register a resident in this household."""
     scope, household = _editable_household(request, household_id)
@@ -728,7 +708,7 @@ def resident_add(request, household_id: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_refusals
+@refusals
 def resident_edit(request, resident_id: int):
     """Change a resident's name, relation, care flags and party membership, and replace their phone. The
     ID number can be changed, and the phone seen, only after the unmask step (resident_edit_unmask)."""
@@ -761,7 +741,7 @@ def resident_edit(request, resident_id: int):
 
 @login_required
 @require_POST
-@_refusals
+@refusals
 def resident_edit_unmask(request, resident_id: int):
     """The edit form again, with the full ID number and phone filled in (needs UNMASK; logged with the
     reason, purpose "edit"). What was typed in the form so far is kept."""
@@ -784,7 +764,7 @@ def resident_edit_unmask(request, resident_id: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_refusals
+@refusals
 def resident_move(request, resident_id: int):
     """Move a resident to another household, picked by building and unit (those the user may edit) and
     room; bring back one who has left, to their old household or another."""
@@ -846,7 +826,7 @@ def _new_head(scope, value: str, problems: list[FieldError]):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_refusals
+@refusals
 def resident_leave(request, resident_id: int):
     """Record that a resident has moved away or died: they leave the lists and counts, their record and ID
     number stay."""

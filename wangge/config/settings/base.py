@@ -149,3 +149,15 @@ NOTIFY_RETRY_DELAYS = [int(s) for s in os.environ.get("NOTIFY_RETRY_DELAYS", "60
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
 # Local time (TIME_ZONE) of the daily digest of the previous day's notifications, "HH:MM".
 NOTIFY_DIGEST_AT = os.environ.get("NOTIFY_DIGEST_AT", "07:30")
+
+# Key small matters
+# Photos: bigger uploads are refused before they are decoded.
+PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
+# Open311: reports per hour from one network address and from one device; reads per hour per address.
+# A FixMyStreet server posts every user's reports from one address: list it in OPEN311_RATE_EXEMPT_IPS.
+OPEN311_RATE_PER_IP = int(os.environ.get("OPEN311_RATE_PER_IP", "30"))
+OPEN311_RATE_PER_DEVICE = int(os.environ.get("OPEN311_RATE_PER_DEVICE", "10"))
+OPEN311_RATE_GET_PER_IP = int(os.environ.get("OPEN311_RATE_GET_PER_IP", "1200"))
+OPEN311_RATE_EXEMPT_IPS = [ip for ip in os.environ.get("OPEN311_RATE_EXEMPT_IPS", "").split(",") if ip]
+# Behind a reverse proxy, how many X-Forwarded-For hops to trust for the client's address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))

@@ -48,5 +48,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"    住户中自住 {counts['owner']}、出租 {counts['rented']}、空置 {counts['vacant']}"
             )
+        if result.matters:
+            m = result.matters
+            self.stdout.write(
+                f"  关键小事 {m['matters']} 件（一年），处置记录 {m['events']} 条，超时升级 {m['escalations']} 次"
+            )
         for username in result.skipped_logins:
             self.stderr.write(f"账号 {username} 已存在，未修改其密码")
