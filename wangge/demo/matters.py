@@ -1478,4 +1478,38 @@ def load_matters(plan: Plan, *, now: dt.datetime | None = None) -> dict[str, int
     gen.resident()
     gen.showcase()
     gen.year()
-    return gen.write()
+    counts = gen.write()
+    counts["notifications"] = _inbox(world.now)
+    return counts
+
+
+def _inbox(now: dt.datetime) -> int:
+    """Inbox entries for what is going on now: each open matter's assignee was told of it (unread while
+    it waits to be accepted), escalations told the new assignee, and reporters with a login hear of
+    their matters' steps."""
+    from wangge.notify.models import Notification
+
+    rows = []
+    recent = Matter.objects.filter(updated_at__gte=now - dt.timedelta(days=30)).select_related("category")
+    for m in recent.filter(state__in=list(OPEN_STATES), assignee__isnull=False):
+        escalated = m.escalation_level > 0
+        rows.append(Notification(
+            recipient_id=m.assignee_id, subdistrict_id=m.subdistrict_id,
+            event="matter.escalated" if escalated else "matter.assigned",
+            title=f"{'超时升级' if escalated else '新事项'}：{m.category.name} #{m.pk}", body=m.description[:140],
+            link=f"/matters/{m.pk}/", payload={"matter": m.pk, "state": m.state}, created_at=m.updated_at,
+            read_at=None if m.state == State.REPORTED or escalated else m.updated_at,
+        ))
+    news = {State.ACCEPTED: ("accept", "您反映的事项已受理"), State.IN_PROGRESS: ("start", "您反映的事项正在处置"),
+            State.RESOLVED: ("resolve", "您反映的事项已处置完成"), State.CLOSED: ("close", "您反映的事项已结案，请评价")}
+    persons = dict(Person.objects.filter(user__isnull=False).values_list("user_id", "pk"))
+    for m in Matter.objects.filter(reporter_user__isnull=False, state__in=list(news)).select_related("category"):
+        if m.reporter_user_id in persons:
+            rows.append(Notification(
+                recipient_id=persons[m.reporter_user_id], subdistrict_id=m.subdistrict_id,
+                event=f"matter.{news[m.state][0]}", title=news[m.state][1], body=m.description[:140],
+                link=f"/matters/{m.pk}/",
+                payload={"matter": m.pk, "state": m.state}, created_at=m.updated_at,
+            ))
+    Notification.objects.bulk_create(rows, batch_size=500)
+    return len(rows)

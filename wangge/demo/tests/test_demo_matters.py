@@ -403,3 +403,18 @@ def test_open311_matters_carry_their_client(demo):
     if Open311Client.objects.filter(name=OPEN311_CLIENT_NAME).exists():
         assert open311.count() >= 10
     assert Matter.objects.filter(source=Source.API).count() >= 10
+
+
+def test_inboxes_hold_what_is_going_on_now(demo):
+    from wangge.notify import selectors as inbox
+    from wangge.notify.models import Notification
+
+    resident = _login("resident")
+    told = list(inbox.notification_list(actor=resident))
+    assert any(n.event == "matter.close" and "请评价" in n.title for n in told)
+    assert inbox.unread_count(actor=resident) > 0
+    assigned = Notification.objects.filter(event__in=["matter.assigned", "matter.escalated"])
+    for n in assigned[:50]:
+        matter = Matter.objects.get(pk=n.payload["matter"])
+        assert matter.assignee_id == n.recipient_id and n.link == f"/matters/{matter.pk}/"
+    assert assigned.filter(read_at__isnull=True).exists()
