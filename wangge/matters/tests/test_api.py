@@ -1,6 +1,7 @@
 """The closed loop through the API, as the people in it would use it."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.utils import timezone
@@ -353,3 +354,19 @@ def test_sweep_escalates_each_breach_once_up_the_ladder(world, report):
     assert matter.breached and matter.escalation_level == 4
     assert Escalation.objects.filter(matter_id=matter_id).count() == 4
     assert Notification.objects.filter(event="matter.escalated", recipient=p["leader_A1"]).exists()
+
+
+def test_the_periodic_job_escalates_like_the_command(world, report):
+    from django.core.management import call_command
+
+    from wangge.matters.tasks import matters_sweep
+
+    first, second = report().json()["id"], report().json()["id"]
+    Matter.objects.update(deadline=timezone.now() - dt.timedelta(minutes=1))
+    matters_sweep.call_local()
+    assert set(Escalation.objects.values_list("matter_id", flat=True)) == {first, second}
+    Matter.objects.filter(pk=first).update(deadline=timezone.now() - dt.timedelta(minutes=1))
+    out = io.StringIO()
+    call_command("sweep", stdout=out)
+    assert "已升级 1 件" in out.getvalue()
+    assert Escalation.objects.filter(matter_id=first).count() == 2
