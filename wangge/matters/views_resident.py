@@ -38,7 +38,7 @@ from wangge.registry.models import Level
 
 from . import selectors, services
 from .lifecycle import ACTIONS, OPEN_STATES
-from .models import AttributeType, Category, Event, Matter, PhotoKind, Rating
+from .models import AttributeType, Category, Event, Matter, PhotoKind, Rating, Source
 from .serializers import photo_url
 
 PER_PAGE = 20
@@ -50,11 +50,17 @@ ANONYMOUS_POINT_DECIMALS = 3
 # Where each field's error is shown on the report form (the service names lon, lat and crs; the page shows
 # them at the location); any other field goes to the top of the form.
 _FIELD_OF_ERROR = {"lon": "location", "lat": "location", "crs": "location", "household": "unit"}
-_REPORT_FIELDS = ("category", "description", "location", "unit", "photos")
+_REPORT_FIELDS = ("category", "description", "location", "unit", "photos", "source", "reporter_name",
+                  "reporter_phone")
 _ANCHOR = {"category": "report-category", "description": "report-description", "location": "report-location",
-           "unit": "report-unit", "photos": "report-photos", "form": "report-form"}
+           "unit": "report-unit", "photos": "report-photos", "form": "report-form", "source": "report-source",
+           "reporter_name": "report-reporter-name", "reporter_phone": "report-reporter-phone"}
 _FIELD_LABELS = {"category": gettext_lazy("事项类别"), "description": gettext_lazy("情况描述"),
-                 "location": gettext_lazy("位置"), "unit": gettext_lazy("楼栋和单元"), "photos": gettext_lazy("照片")}
+                 "location": gettext_lazy("位置"), "unit": gettext_lazy("楼栋和单元"), "photos": gettext_lazy("照片"),
+                 "source": gettext_lazy("来源"), "reporter_name": gettext_lazy("反映人"),
+                 "reporter_phone": gettext_lazy("反映人电话")}
+# What staff may record on the form besides their own report: a patrol, a visit, a 12345 hotline call.
+STAFF_SOURCES = [Source.PATROL, Source.VISIT, Source.HOTLINE]
 
 # Timeline entries that are not steps of the state machine (lifecycle.ACTIONS labels those).
 _STEP_LABELS = {
@@ -186,6 +192,12 @@ def _number_or_text(value: str):
         return value
 
 
+def _sources(scope: Scope) -> list:
+    """The channels this user may record: their own report as a resident, and the staff channels."""
+    own = [Source.RESIDENT] if scope.household_id is not None or not scope.is_staff_scope else []
+    return own + (STAFF_SOURCES if scope.is_staff_scope else [])
+
+
 def _to_report(values: dict, attributes: dict, photos: list) -> services.Report:
     """The form → the service's report. `where` says which location the user chose; a form posted without
     it (no JavaScript, or a client of its own) sends whatever it has, and the service prefers the unit."""
@@ -196,9 +208,12 @@ def _to_report(values: dict, attributes: dict, photos: list) -> services.Report:
         unit = _id_or_none(values["unit"])
         if unit is None:
             raise InvalidInput.field("unit", _("请选择楼栋和单元"))
+    if values["source"] not in values["sources"]:
+        raise InvalidInput.field("source", _("请选择来源"))
     return services.Report(
-        source="resident", category=values["category"], description=values["description"], lon=lon, lat=lat,
-        crs=values["crs"] or "wgs84", unit=unit, attributes=attributes, photos=photos, anonymous=values["anonymous"],
+        source=values["source"], category=values["category"], description=values["description"], lon=lon,
+        lat=lat, crs=values["crs"] or "wgs84", unit=unit, attributes=attributes, photos=photos,
+        anonymous=values["anonymous"], reporter_name=values["reporter_name"], reporter_phone=values["reporter_phone"],
     )
 
 
@@ -232,7 +247,12 @@ def report(request):
     data = request.POST if posted else request.GET
     units, home_unit = _unit_choices(scope)
     category = _category_or_none(data.get("category", ""))
+    sources = _sources(scope)
     values = {
+        "sources": sources,
+        "source": data.get("source", "").strip() if posted and len(sources) > 1 else sources[0],
+        "reporter_name": data.get("reporter_name", "").strip(),
+        "reporter_phone": data.get("reporter_phone", "").strip(),
         "key": data.get("key", "").strip() if posted else _new_key(),
         "category": data.get("category", "").strip(),
         "description": data.get("description", ""),

@@ -418,3 +418,21 @@ def test_the_public_pages_answer_without_login_and_link_to_each_other(world):
     assert anonymous.get("/public/matters.geojson")["Content-Type"].startswith("application/json")
     assert anonymous.get("/report/")["Location"].startswith("/login/")
     assert anonymous.get("/my/matters/")["Location"].startswith("/login/")
+
+
+def test_staff_record_a_hotline_call_or_a_patrol_from_the_same_form(world):
+    client = client_for(world, "member_A1e")
+    page = client.get("/report/").content.decode()
+    assert 'name="source"' in page and 'value="hotline"' in page and 'value="resident"' not in page
+    response = client.post("/report/", form(source="hotline", reporter_name="王女士", reporter_phone="13912345678"))
+    assert response.status_code == 302
+    matter = Matter.objects.get()
+    assert (matter.source, matter.reporter_name, matter.reporter_phone) == ("hotline", "王女士", "13912345678")
+    bad = client.post("/report/", form(key="k2", source="hotline", reporter_phone="12345"))
+    assert bad.status_code == 422 and errors_of(bad.content.decode())["report-reporter-phone"]
+    assert Matter.objects.count() == 1
+    # A resident has no say in the channel: whatever they post, it is their own report.
+    resident = client_for(world, "resident")
+    assert 'name="source"' not in resident.get("/report/").content.decode()
+    assert resident.post("/report/", form(key="k3", source="hotline")).status_code == 302
+    assert Matter.objects.latest("pk").source == "resident"
