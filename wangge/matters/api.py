@@ -24,12 +24,14 @@ from .schemas import (
     MatterQuery,
     MergeIn,
     NearbyQuery,
+    PhoneOut,
     PhotoKindCode,
     PhotoOut,
     RatingIn,
     ReassignIn,
     SuperviseIn,
     TransitionIn,
+    UnmaskIn,
 )
 from .serializers import actions_for, category_out, matter_detail_out, matter_out, photo_url
 
@@ -193,3 +195,11 @@ def matter_attachment_add(request, matter_id: Id, file: File[UploadedFile], kind
     p = services.photo_add(actor=request.user, matter_id=matter_id, data=file, kind=kind)
     return Status(201, {"id": p.pk, "kind": p.kind, "url": photo_url(p), "width": p.width, "height": p.height,
                         "at": p.at})
+
+
+@router.post("/matters/{matter_id}/reporter/unmask", response={200: PhoneOut, **ERRORS},
+             operation_id="matter_reporter_unmask")
+def matter_reporter_unmask(request, matter_id: Id, payload: UnmaskIn):
+    """The reporter's phone in full, to call them back. Logged with your reason; for the assignee and
+    those who may unmask personal information over the matter's grid."""
+    return {"phone": services.reporter_unmask(actor=request.user, matter_id=matter_id, reason=payload.reason)}

@@ -204,3 +204,11 @@ class NearbyQuery(InputSchema):
     lat: float | None = Field(None, ge=-90, le=90)
     crs: CrsCode = "wgs84"
     unit: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+class UnmaskIn(InputSchema):
+    reason: str = Field(..., max_length=200, description="查看事由（记入个人信息查看记录）")
+
+
+class PhoneOut(Schema):
+    phone: str

@@ -20,8 +20,8 @@ from django.utils.dateparse import parse_datetime
 from wangge.core import geo, images, pii
 from wangge.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from wangge.notify.services import emit, notify
-from wangge.people.access import DISPATCH, SUPERVISE, VIEW, Scope, actor_scope
-from wangge.people.models import Duty, Person
+from wangge.people.access import DISPATCH, SUPERVISE, UNMASK, VIEW, Scope, actor_scope
+from wangge.people.models import Duty, Person, PiiAccessLog
 from wangge.registry import locate as locating
 from wangge.registry.models import GridNode, Household, Unit
 
@@ -710,6 +710,31 @@ def photo_add(*, actor=None, matter_id: int, data, kind: str = PhotoKind.OTHER, 
     image = images.clean_image(data, field="file")
     event = _event(matter, "photo", actor, at=at, data={"kind": kind})
     return _save_photo(matter, image, kind=kind, event=event, actor=actor, at=at)
+
+
+# -- the reporter's phone -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reporter_unmask(*, actor, matter_id: int, reason: str) -> str:
+    """The reporter's phone in full, for calling them back; who saw it, when and why is logged. For the
+    matter's assignee and for those who may unmask personal information over its grid."""
+    actor = Actor.of(actor)
+    if actor.user_id is None:
+        raise PermissionDenied("需要登录")
+    matter = _lock(matter_id, actor)
+    if not (actor.scope.is_admin or actor.scope.can(UNMASK, matter.grid) or ASSIGNEE in actor.roles_on(matter)):
+        raise PermissionDenied("您不能查看上报人的完整电话")
+    reason = _clean_text(reason, "reason", limit=200, required=True)
+    if len(reason) < 2:
+        raise InvalidInput.field("reason", "请说明查看事由")
+    if not matter.reporter_phone:
+        raise InvalidInput.field("reason", "该事项没有登记上报人电话")
+    PiiAccessLog.objects.create(
+        actor=actor.user, subject_name=(matter.reporter_name or "上报人")[:50], fields="phone",
+        purpose="matter", reason=f"#{matter.pk} {reason}"[:200],
+    )
+    return matter.reporter_phone
 
 
 # -- SLA sweep ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("matters/<int:matter_id>/assign/", views.matter_assign, name="matter-assign"),
     path("matters/<int:matter_id>/supervise/", views.matter_supervise, name="matter-supervise"),
     path("matters/<int:matter_id>/merge/", views.matter_merge, name="matter-merge"),
+    path("matters/<int:matter_id>/reporter/unmask/", views.matter_reporter_unmask, name="matter-reporter-unmask"),
     path("matters/<int:matter_id>/rate/", views.matter_rate, name="matter-rate"),
     path("matters/<int:matter_id>/comments/", views.matter_comment, name="matter-comment"),
     path("matters/people/", views.matter_people, name="matter-people"),

@@ -37,7 +37,7 @@ from wangge.core import pii
 from wangge.core.errors import ApplicationError, InvalidInput, NotFound
 from wangge.core.schemas import MAX_ID
 from wangge.core.views import forbidden, is_htmx, refusals
-from wangge.people.access import DISPATCH, SUPERVISE, VIEW, request_scope
+from wangge.people.access import DISPATCH, SUPERVISE, UNMASK, VIEW, request_scope
 from wangge.people.selectors import duty_list
 from wangge.registry import selectors as registry_selectors
 
@@ -317,6 +317,9 @@ def _matter_context(request, matter, *, notice: str = "", problem: dict | None =
         "can_comment": True,
         "ratings": Rating.choices,
         "reporter_phone": pii.mask_phone(matter.reporter_phone) if staff and matter.reporter_phone else "",
+        "can_unmask_reporter": bool(matter.reporter_phone) and (
+            scope.is_admin or scope.can(UNMASK, matter.grid) or lifecycle.ASSIGNEE in roles
+        ),
         "notice": notice,
         "problem": problem,
         "failed": failed,
@@ -443,6 +446,21 @@ def matter_supervise(request, matter_id: int):
         lambda m: _("已督办，处置人会收到通知。"),
         failed={"action": "supervise", "note": note},
     )
+
+
+@login_required
+@require_POST
+@refusals
+@_matter_view
+def matter_reporter_unmask(request, matter_id: int):
+    """htmx: the reporter's phone in full, after a reason that goes into the access log."""
+    reason = request.POST.get("reason", "")
+    context = {"matter_id": matter_id, "reason": reason}
+    try:
+        context["phone"] = services.reporter_unmask(actor=request.user, matter_id=matter_id, reason=reason)
+    except InvalidInput as exc:
+        context["error"] = exc.message
+    return render(request, "matters/_reporter_unmask.html", context)
 
 
 @login_required

@@ -370,3 +370,22 @@ def test_the_periodic_job_escalates_like_the_command(world, report):
     call_command("sweep", stdout=out)
     assert "已升级 1 件" in out.getvalue()
     assert Escalation.objects.filter(matter_id=first).count() == 2
+
+
+def test_the_reporters_phone_is_masked_and_each_unmask_is_logged(world, report, api):
+    from wangge.people.models import PiiAccessLog
+
+    matter_id = report("member_A1e", source="hotline", reporter_name="王女士", reporter_phone="13912345678").json()["id"]
+    assert api("micro_A1em1").get(f"/api/v1/matters/{matter_id}").json()["reporter_phone"] == "139****5678"
+    path = f"/api/v1/matters/{matter_id}/reporter/unmask"
+    # The assignee may, to call back; a grid member may unmask over the grid; the resident may not see it.
+    assert api("micro_A1em1").post(path, {"reason": ""}, content_type="application/json").status_code == 422
+    response = api("micro_A1em1").post(path, {"reason": "回访来电人"}, content_type="application/json")
+    assert response.status_code == 200 and response.json() == {"phone": "13912345678"}
+    assert api("member_A1e").post(path, {"reason": "核实"}, content_type="application/json").status_code == 200
+    assert api("micro_A1em2").post(path, {"reason": "核实"}, content_type="application/json").status_code == 404
+    assert api("liaison_A").post(path, {"reason": "核实"}, content_type="application/json").status_code == 403
+    logs = PiiAccessLog.objects.filter(purpose="matter").order_by("id")
+    assert [(log.actor.username, log.subject_name, log.reason) for log in logs] == [
+        ("micro_a1em1", "王女士", f"#{matter_id} 回访来电人"), ("member_a1e", "王女士", f"#{matter_id} 核实"),
+    ]

@@ -560,3 +560,22 @@ def test_ids_no_database_can_hold_are_refused_plainly(world, spread):
     assert "处置人：" in response.content.decode() and state_of(a1) == "reported"
     response = leader.post("/dispatch/supervise/", {"matter": huge, "note": "快", "q": ""}, **HTMX)
     assert response.status_code == 200 and 'data-status="422"' in response.content.decode()
+
+
+def test_the_assignee_unmasks_the_callers_phone_from_the_matter_page(world):
+    from wangge.people.models import PiiAccessLog
+
+    matter, _created = services.matter_report(actor=world.users["member_A1e"], report=services.Report(
+        category="env-garbage", description="来电：垃圾没清", lon=112.125, lat=37.15, source="hotline",
+        reporter_name="李先生", reporter_phone="13812345678"))
+    client = Client()
+    client.force_login(world.users["micro_A1em1"])
+    page = client.get(f"/matters/{matter.pk}/").content.decode()
+    assert "138****5678" in page and "13812345678" not in page and "查看完整电话" in page
+    answer = client.post(f"/matters/{matter.pk}/reporter/unmask/", {"reason": "回访"}, HTTP_HX_REQUEST="true")
+    assert 'href="tel:13812345678"' in answer.content.decode()
+    assert PiiAccessLog.objects.filter(actor=world.users["micro_A1em1"], subject_name="李先生").count() == 1
+    refused = client.post(f"/matters/{matter.pk}/reporter/unmask/", {"reason": ""}, HTTP_HX_REQUEST="true")
+    assert "13812345678" not in refused.content.decode() and 'role="alert"' in refused.content.decode()
+    client.force_login(world.users["resident"])
+    assert client.post(f"/matters/{matter.pk}/reporter/unmask/", {"reason": "x1"}).status_code == 404

@@ -51,6 +51,7 @@ OTHERS = {
     "category_list", "matter_nearby", "matter_create", "matter_list", "matter_queue", "matter_get",
     "matter_transition", "matter_reassign", "matter_supervise", "matter_merge", "matter_rate",
     "matter_comment_list", "matter_comment_add", "matter_attachment_list", "matter_attachment_add",
+    "matter_reporter_unmask",
 }
 # Public without a login: the categories (as Open311's service list is).
 PUBLIC = {"auth_token", "category_list"}
