@@ -12,12 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import re
 import secrets
+import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 
@@ -331,6 +334,7 @@ def webhook_create(
     webhook = Webhook(subdistrict=subdistrict, name=(name or "").strip(), url=(url or "").strip(),
                       events=clean_events(events), active=active, secret=_new_secret())
     full_clean(webhook)
+    _check_url(webhook.url)
     webhook.save()
     return webhook
 
@@ -341,6 +345,7 @@ def webhook_update(*, actor, webhook: Webhook, name: str, url: str, events: list
     webhook.name, webhook.url, webhook.active = (name or "").strip(), (url or "").strip(), active
     webhook.events = clean_events(events)
     full_clean(webhook)
+    _check_url(webhook.url)
     webhook.save(update_fields=["name", "url", "events", "active"])
     return webhook
 
@@ -396,6 +401,31 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirects)
 
 
+def blocked_address(url: str) -> str | None:
+    """The address `url`'s host resolves to when it lies in WEBHOOK_BLOCKED_NETWORKS (loopback and
+    link-local by default, where the server's own services and cloud metadata answer), else None. Private
+    networks stay allowed: intranet deployments deliver to receivers on them."""
+    networks = [ipaddress.ip_network(n.strip(), strict=False) for n in settings.WEBHOOK_BLOCKED_NETWORKS if n.strip()]
+    if not networks:
+        return None
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return None  # unresolvable: the delivery fails on its own, and is retried
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if any(address in network for network in networks):
+            return str(address)
+    return None
+
+
+def _check_url(url: str) -> None:
+    address = blocked_address(url)
+    if address is not None:
+        raise InvalidInput.field("url", f"不能发往本机或链路本地地址（{address}）")
+
+
 def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
     """POST one event to its webhook, signed, when it is due and not being sent already. Any answer but
     2xx, a timeout or a refused connection is logged as an attempt and retried later; after the last
@@ -406,6 +436,11 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
     webhook = delivery.webhook
     if not webhook.active:
         _record(delivery, error="Webhook 已停用", final=True)
+        return delivery
+    # Checked again at each delivery: a name may come to resolve to another address after it was saved.
+    address = blocked_address(webhook.url)
+    if address is not None:
+        _record(delivery, error=f"不能发往本机或链路本地地址（{address}）", final=True)
         return delivery
     body = webhook_body(delivery)
     timestamp = str(int(time.time()))

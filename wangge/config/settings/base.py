@@ -147,6 +147,10 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "wangge.notify.sms.ConsoleBackend")
 # Seconds to wait before each retry of an email, text message or webhook; after the last one, give up.
 NOTIFY_RETRY_DELAYS = [int(s) for s in os.environ.get("NOTIFY_RETRY_DELAYS", "60,300,1800,7200,43200").split(",")]
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+# Networks webhooks may not be sent to: this server itself and link-local addresses (cloud metadata).
+WEBHOOK_BLOCKED_NETWORKS = os.environ.get(
+    "WEBHOOK_BLOCKED_NETWORKS", "127.0.0.0/8,::1/128,0.0.0.0/8,169.254.0.0/16,fe80::/10"
+).split(",")
 # Local time (TIME_ZONE) of the daily digest of the previous day's notifications, "HH:MM".
 NOTIFY_DIGEST_AT = os.environ.get("NOTIFY_DIGEST_AT", "07:30")
 

@@ -180,3 +180,22 @@ def test_a_new_secret_replaces_the_old_one(world):
     webhook = hook(world, "https://example.invalid/hook")
     old = webhook.secret
     assert services.webhook_rotate_secret(actor=world.users["admin"], webhook=webhook).secret != old
+
+
+def test_webhooks_to_this_server_or_link_local_addresses_are_refused(world, settings, receiver):
+    settings.WEBHOOK_BLOCKED_NETWORKS = ["127.0.0.0/8", "::1/128", "169.254.0.0/16"]
+    for url in ("http://127.0.0.1:8000/admin/", "http://169.254.169.254/latest/meta-data/", "http://localhost/x"):
+        with pytest.raises(InvalidInput) as refused:
+            services.webhook_create(actor=None, subdistrict=world.grid("sub"), name="内网", url=url)
+        assert refused.value.errors[0].field == "url"
+    assert services.Webhook.objects.count() == 0
+    # A hook saved while allowed, then blocked: its deliveries give up at once and never reach the server.
+    settings.WEBHOOK_BLOCKED_NETWORKS = []
+    services.webhook_create(actor=None, subdistrict=world.grid("sub"), name="本机", url=receiver.url)
+    settings.WEBHOOK_BLOCKED_NETWORKS = ["127.0.0.0/8"]
+    services.emit(event="matter.created", payload={"id": 1}, subdistrict_id=world.grid("sub").pk)
+    delivery = WebhookDelivery.objects.get()
+    services.webhook_deliver(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.state == "failed" and "127.0.0.1" in delivery.last_error
+    assert receiver.got == []
