@@ -74,6 +74,13 @@ class WebhookForm(forms.ModelForm):
         except InvalidInput as exc:
             raise forms.ValidationError(exc.message) from exc
 
+    def clean_url(self):
+        url = self.cleaned_data.get("url", "")
+        address = services.blocked_address(url) if url else None
+        if address is not None:
+            raise forms.ValidationError(_("不能发往本机或链路本地地址（%(address)s）") % {"address": address})
+        return url
+
     def clean_subdistrict(self):
         subdistrict = self.cleaned_data.get("subdistrict")
         if subdistrict is not None and subdistrict.level != Level.SUBDISTRICT:

@@ -45,3 +45,12 @@ def test_a_webhook_created_in_the_admin_shows_its_secret_once(world, admin_clien
     assert bad.status_code == 200 and Webhook.objects.count() == 1
     assert "事件代码" in bad.content.decode() and "街道一级" in bad.content.decode()
 
+
+
+def test_the_admin_refuses_a_webhook_to_this_server_beside_its_field(world, admin_client, settings):
+    settings.WEBHOOK_BLOCKED_NETWORKS = ["127.0.0.0/8"]
+    data = {"subdistrict": world.grid("sub").pk, "name": "本机", "url": "http://127.0.0.1:8000/hook",
+            "events": "[]", "active": "on"}
+    response = admin_client.post("/admin/notify/webhook/add/", data)
+    assert response.status_code == 200 and "127.0.0.1" in response.content.decode()
+    assert Webhook.objects.count() == 0
