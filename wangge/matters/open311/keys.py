@@ -47,7 +47,7 @@ def client_create(*, name: str, subdistrict_code: str, key: str | None = None) -
         raise InvalidInput.field("name", "不能超过100字")
     subdistrict = subdistrict_for_code(subdistrict_code)
     if key is None:
-        key = secrets.token_urlsafe(24)
+        key = secrets.token_hex(24)  # hex: a key never starts with "-", which the command line would take for an option
     elif not _KEY_RE.match(key):
         raise InvalidInput.field("key", "应为12到200个可见ASCII字符（不含空格）")
     existing = Open311Client.objects.filter(digest=digest(key)).select_related("subdistrict").first()
