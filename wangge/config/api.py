@@ -8,6 +8,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from wangge.core.auth import API_AUTH
 from wangge.core.errors import ApplicationError
+from wangge.fieldwork.cameras.api import router as cameras_router
+from wangge.fieldwork.disputes.api import router as disputes_router
+from wangge.fieldwork.emergencies.api import router as emergencies_router
+from wangge.fieldwork.gates.api import router as gates_router
+from wangge.fieldwork.incidents.api import router as incidents_router
+from wangge.fieldwork.visits.api import router as visits_router
 from wangge.matters.api import router as matters_router
 from wangge.notify.api import router as notify_router
 from wangge.people.api import auth_router
@@ -70,3 +76,9 @@ api.add_router("", registry_router)
 api.add_router("", people_router)
 api.add_router("", matters_router)
 api.add_router("", notify_router)
+api.add_router("", visits_router)
+api.add_router("", disputes_router)
+api.add_router("", gates_router)
+api.add_router("", cameras_router)
+api.add_router("", incidents_router)
+api.add_router("", emergencies_router)

@@ -16,6 +16,12 @@ urlpatterns = [
     path("", include("wangge.people.urls")),
     path("", include("wangge.notify.urls")),
     path("", include("wangge.matters.urls")),
+    path("", include("wangge.fieldwork.visits.urls")),
+    path("", include("wangge.fieldwork.disputes.urls")),
+    path("", include("wangge.fieldwork.gates.urls")),
+    path("", include("wangge.fieldwork.cameras.urls")),
+    path("", include("wangge.fieldwork.incidents.urls")),
+    path("", include("wangge.fieldwork.emergencies.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -24,19 +24,30 @@ MANAGE_PEOPLE = "people.manage"
 DISPATCH = "matters.dispatch"  # accept, dispatch, verify, close, reassign and merge matters
 SUPERVISE = "matters.supervise"  # supervise (督办) a matter
 
-_LEAD = {VIEW, EDIT_REGISTRY, UNMASK, MANAGE_PEOPLE, DISPATCH, SUPERVISE}
+# Field work (wangge/fieldwork).
+VISIT = "visits.log"  # log door-to-door visits to the households of the grid
+PLAN_VISITS = "visits.plan"  # set the visit plans of a grid
+MEDIATE = "disputes.mediate"  # open, mediate and conclude dispute cases
+GATE = "gates.keep"  # keep a gate: check visitors, check in to one's own shifts
+ROSTER = "gates.roster"  # set up posts, shift templates and rosters; approve swaps
+CAMERAS = "cameras.manage"  # keep the camera registry
+INCIDENTS = "incidents.handle"  # take incidents, review footage, hand over to the police
+EMERGENCY = "emergencies.declare"  # declare an emergency or a drill, give the all-clear
+
+_LEAD = {VIEW, EDIT_REGISTRY, UNMASK, MANAGE_PEOPLE, DISPATCH, SUPERVISE,
+         VISIT, PLAN_VISITS, MEDIATE, GATE, ROSTER, CAMERAS, INCIDENTS, EMERGENCY}
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.TWO_COMMITTEE_MEMBER: frozenset(_LEAD),
     Role.GRID_LEADER: frozenset(_LEAD),
-    Role.GRID_MEMBER: frozenset({VIEW, EDIT_REGISTRY, UNMASK, DISPATCH}),
-    Role.MICRO_GRID_MEMBER: frozenset({VIEW}),
-    Role.BUILDING_STEWARD: frozenset({VIEW}),
-    Role.INFORMATION_OFFICER: frozenset({VIEW}),
-    Role.PROPERTY_SUPERVISOR: frozenset({VIEW}),
-    Role.PROPERTY_STAFF: frozenset({VIEW}),
-    Role.JOINT_UNIT_LIAISON: frozenset({VIEW}),
+    Role.GRID_MEMBER: frozenset({VIEW, EDIT_REGISTRY, UNMASK, DISPATCH, VISIT, MEDIATE, INCIDENTS}),
+    Role.MICRO_GRID_MEMBER: frozenset({VIEW, VISIT}),
+    Role.BUILDING_STEWARD: frozenset({VIEW, VISIT}),
+    Role.INFORMATION_OFFICER: frozenset({VIEW, CAMERAS}),
+    Role.PROPERTY_SUPERVISOR: frozenset({VIEW, GATE, ROSTER, CAMERAS, INCIDENTS}),
+    Role.PROPERTY_STAFF: frozenset({VIEW, GATE, CAMERAS, INCIDENTS}),
+    Role.JOINT_UNIT_LIAISON: frozenset({VIEW, INCIDENTS}),
     Role.RESIDENT_REPRESENTATIVE: frozenset({VIEW}),
-    Role.PARTY_BUILDING_HEAD: frozenset({VIEW}),
+    Role.PARTY_BUILDING_HEAD: frozenset({VIEW, VISIT}),
 }
 
 

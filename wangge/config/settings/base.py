@@ -38,6 +38,12 @@ INSTALLED_APPS = [
     "wangge.people",
     "wangge.notify",
     "wangge.matters",
+    "wangge.fieldwork.visits",
+    "wangge.fieldwork.disputes",
+    "wangge.fieldwork.gates",
+    "wangge.fieldwork.cameras",
+    "wangge.fieldwork.incidents",
+    "wangge.fieldwork.emergencies",
 ]
 
 MIDDLEWARE = [
