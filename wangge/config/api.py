@@ -13,6 +13,7 @@ from wangge.fieldwork.disputes.api import router as disputes_router
 from wangge.fieldwork.emergencies.api import router as emergencies_router
 from wangge.fieldwork.gates.api import router as gates_router
 from wangge.fieldwork.incidents.api import router as incidents_router
+from wangge.fieldwork.visitors.api import router as visitors_router
 from wangge.fieldwork.visits.api import router as visits_router
 from wangge.matters.api import router as matters_router
 from wangge.notify.api import router as notify_router
@@ -79,6 +80,7 @@ api.add_router("", notify_router)
 api.add_router("", visits_router)
 api.add_router("", disputes_router)
 api.add_router("", gates_router)
+api.add_router("", visitors_router)
 api.add_router("", cameras_router)
 api.add_router("", incidents_router)
 api.add_router("", emergencies_router)

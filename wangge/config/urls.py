@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("wangge.fieldwork.visits.urls")),
     path("", include("wangge.fieldwork.disputes.urls")),
     path("", include("wangge.fieldwork.gates.urls")),
+    path("", include("wangge.fieldwork.visitors.urls")),
     path("", include("wangge.fieldwork.cameras.urls")),
     path("", include("wangge.fieldwork.incidents.urls")),
     path("", include("wangge.fieldwork.emergencies.urls")),

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "wangge.fieldwork.visits",
     "wangge.fieldwork.disputes",
     "wangge.fieldwork.gates",
+    "wangge.fieldwork.visitors",
     "wangge.fieldwork.cameras",
     "wangge.fieldwork.incidents",
     "wangge.fieldwork.emergencies",
