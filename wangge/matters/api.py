@@ -69,7 +69,7 @@ def matter_create(request, payload: MatterIn, idempotency_key: Header[str | None
     data = payload.dict()
     data["photos"] = [_b64(photo, i) for i, photo in enumerate(data["photos"])]
     report = services.Report(**data)
-    matter, created = services.matter_report(actor=request.user, report=report, idempotency_key=idempotency_key)
+    matter, created = services.matter_report(actor=services.Actor.for_request(request), report=report, idempotency_key=idempotency_key)
     return Status(201 if created else 200, matter_out(matter))
 
 
@@ -114,7 +114,7 @@ def matter_queue(request):
 
 def _detail(request, matter_id: int) -> dict:
     matter = selectors.matter_get(actor=request_scope(request), matter_id=matter_id)
-    actor = services.Actor.of(request.user)
+    actor = services.Actor.for_request(request)
     staff = selectors.is_staff_for(actor.scope, matter)
     actions = actions_for(matter, actor.roles_on(matter), is_admin=actor.scope.is_admin)
     return matter_detail_out(matter, actor=actor, staff=staff, actions=actions)
@@ -140,7 +140,7 @@ def matter_transition(request, matter_id: Id, payload: TransitionIn):
 @router.post("/matters/{matter_id}/reassign", response={200: MatterDetailOut, **ERRORS},
              operation_id="matter_reassign")
 def matter_reassign(request, matter_id: Id, payload: ReassignIn):
-    services.matter_reassign(actor=request.user, matter_id=matter_id, assignee=payload.assignee, reason=payload.reason)
+    services.matter_reassign(actor=services.Actor.for_request(request), matter_id=matter_id, assignee=payload.assignee, reason=payload.reason)
     return _detail(request, matter_id)
 
 
@@ -148,21 +148,21 @@ def matter_reassign(request, matter_id: Id, payload: ReassignIn):
              operation_id="matter_supervise")
 def matter_supervise(request, matter_id: Id, payload: SuperviseIn):
     """督办: mark the matter and notify its assignee."""
-    services.matter_supervise(actor=request.user, matter_id=matter_id, note=payload.note)
+    services.matter_supervise(actor=services.Actor.for_request(request), matter_id=matter_id, note=payload.note)
     return _detail(request, matter_id)
 
 
 @router.post("/matters/{matter_id}/merge", response={200: MatterDetailOut, **ERRORS}, operation_id="matter_merge")
 def matter_merge(request, matter_id: Id, payload: MergeIn):
     """Merge this matter into `into`; its reporter then follows that one."""
-    services.matter_merge(actor=request.user, matter_id=matter_id, into=payload.into, note=payload.note)
+    services.matter_merge(actor=services.Actor.for_request(request), matter_id=matter_id, into=payload.into, note=payload.note)
     return _detail(request, matter_id)
 
 
 @router.post("/matters/{matter_id}/rating", response={200: MatterDetailOut, **ERRORS}, operation_id="matter_rate")
 def matter_rate(request, matter_id: Id, payload: RatingIn):
     """The reporter rates a closed matter: satisfied, basic or unsatisfied (with a comment)."""
-    services.matter_rate(actor=request.user, matter_id=matter_id, rating=payload.rating, comment=payload.comment)
+    services.matter_rate(actor=services.Actor.for_request(request), matter_id=matter_id, rating=payload.rating, comment=payload.comment)
     return _detail(request, matter_id)
 
 
@@ -175,7 +175,7 @@ def matter_comment_list(request, matter_id: Id):
 
 @router.post("/matters/{matter_id}/comments", response={201: CommentOut, **ERRORS}, operation_id="matter_comment_add")
 def matter_comment_add(request, matter_id: Id, payload: CommentIn):
-    c = services.comment_add(actor=request.user, matter_id=matter_id, body=payload.body, internal=payload.internal)
+    c = services.comment_add(actor=services.Actor.for_request(request), matter_id=matter_id, body=payload.body, internal=payload.internal)
     return Status(201, {"id": c.pk, "author": c.author_label, "body": c.body, "internal": c.internal, "at": c.at})
 
 
@@ -192,7 +192,7 @@ def matter_attachment_add(request, matter_id: Id, file: File[UploadedFile], kind
     """Add a photo (JPEG, PNG, WebP or HEIC; location data is removed, large photos are resized)."""
     if not request.user.is_authenticated:
         raise PermissionDenied("需要登录")
-    p = services.photo_add(actor=request.user, matter_id=matter_id, data=file, kind=kind)
+    p = services.photo_add(actor=services.Actor.for_request(request), matter_id=matter_id, data=file, kind=kind)
     return Status(201, {"id": p.pk, "kind": p.kind, "url": photo_url(p), "width": p.width, "height": p.height,
                         "at": p.at})
 
@@ -202,4 +202,4 @@ def matter_attachment_add(request, matter_id: Id, file: File[UploadedFile], kind
 def matter_reporter_unmask(request, matter_id: Id, payload: UnmaskIn):
     """The reporter's phone in full, to call them back. Logged with your reason; for the assignee and
     those who may unmask personal information over the matter's grid."""
-    return {"phone": services.reporter_unmask(actor=request.user, matter_id=matter_id, reason=payload.reason)}
+    return {"phone": services.reporter_unmask(actor=services.Actor.for_request(request), matter_id=matter_id, reason=payload.reason)}

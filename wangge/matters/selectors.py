@@ -57,7 +57,7 @@ def _base() -> QuerySet[Matter]:
 def matter_list(
     *, actor, state: list[str] | None = None, category: str | None = None, within: int | None = None,
     overdue: bool | None = None, source: str | None = None, q: str | None = None, assignee: int | None = None,
-    supervised: bool | None = None, mine: bool = False,
+    supervised: bool | None = None, mine: bool = False, unassigned: bool = False,
 ) -> QuerySet[Matter]:
     scope = actor_scope(actor)
     qs = _base().filter(matter_visible_q(scope))
@@ -84,6 +84,8 @@ def matter_list(
         qs = qs.filter(supervised_at__isnull=not supervised)
     if mine:
         qs = qs.filter(reporter_user_id=scope.user_id) if scope.user_id else qs.none()
+    if unassigned:
+        qs = qs.filter(assignee__isnull=True)
     if q:
         needle = normalize_query(q)
         qs = qs.filter(Q(search_text__contains=needle) | Q(pk=int(needle) if needle.isdigit() else 0))

@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_datetime
 from wangge.core import geo, images, pii
 from wangge.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from wangge.notify.services import emit, notify
-from wangge.people.access import DISPATCH, SUPERVISE, UNMASK, VIEW, Scope, actor_scope
+from wangge.people.access import DISPATCH, SUPERVISE, UNMASK, VIEW, Scope, actor_scope, request_scope
 from wangge.people.models import Duty, Person, PiiAccessLog
 from wangge.registry import locate as locating
 from wangge.registry.models import GridNode, Household, Unit
@@ -71,6 +71,18 @@ class Actor:
         person = getattr(actor, "person", None) if getattr(actor, "is_authenticated", False) else None
         label = person.name if person else actor.get_username()
         return cls(actor, actor_scope(actor), person, label)
+
+    @classmethod
+    def for_request(cls, request) -> Actor:
+        """The actor of a web or API request, on the request's scope (computed once per request)."""
+        actor = getattr(request, "_matters_actor", None)
+        if actor is None:
+            user = request.user
+            person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
+            label = person.name if person else user.get_username()
+            actor = cls(user, request_scope(request), person, label)
+            request._matters_actor = actor
+        return actor
 
     @property
     def user_id(self) -> int | None:

@@ -113,15 +113,7 @@ def _matter_view(view):
 
 
 def _actor(request) -> services.Actor:
-    """The services' actor for this request, built on the request's scope (computed once)."""
-    actor = getattr(request, "_matters_actor", None)
-    if actor is None:
-        user = request.user
-        person = getattr(user, "person", None)
-        label = person.name if person else user.get_username()
-        actor = services.Actor(user, request_scope(request), person, label)
-        request._matters_actor = actor
-    return actor
+    return services.Actor.for_request(request)
 
 
 def can_dispatch_somewhere(scope) -> bool:
@@ -597,9 +589,8 @@ def _console_qs(scope, filters: dict):
     qs = selectors.matter_list(
         actor=scope, state=filters["state"], category=filters["category"] or None, within=filters["within"],
         overdue=True if filters["overdue"] else None, supervised=True if filters["supervised"] else None,
+        unassigned=filters["unassigned"],
     )
-    if filters["unassigned"]:
-        qs = qs.filter(assignee__isnull=True)
     return qs.order_by(*SORTS[filters["sort"]])
 
 
