@@ -170,5 +170,10 @@ OPEN311_RATE_PER_IP = int(os.environ.get("OPEN311_RATE_PER_IP", "30"))
 OPEN311_RATE_PER_DEVICE = int(os.environ.get("OPEN311_RATE_PER_DEVICE", "10"))
 OPEN311_RATE_GET_PER_IP = int(os.environ.get("OPEN311_RATE_GET_PER_IP", "1200"))
 OPEN311_RATE_EXEMPT_IPS = [ip for ip in os.environ.get("OPEN311_RATE_EXEMPT_IPS", "").split(",") if ip]
+# What discovery (services/discovery.json) tells client developers.
+OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "请联系街道网格化服务管理中心")
+OPEN311_KEY_SERVICE = os.environ.get(
+    "OPEN311_KEY_SERVICE", "API 密钥由平台管理员签发（wangge open311-key create --name … --jurisdiction …）"
+)
 # Behind a reverse proxy, how many X-Forwarded-For hops to trust for the client's address.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))

@@ -27,10 +27,6 @@ CHANGESET = "2026-11-28T00:00:00+08:00"
 HOUR = 3600
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def _limited(fmt: str, key: str, limit: int, what: str):
     if ratelimit.hit(key, limit, HOUR):
         return None
@@ -53,7 +49,7 @@ def endpoint(*methods: str):
                               headers={"Allow": ", ".join(methods)})
             if request.method == "GET":
                 ip = ratelimit.client_ip(request)
-                refused = _limited(fmt, f"open311:get:{ip}", int(_setting("OPEN311_RATE_GET_PER_IP", 1200)), "查询")
+                refused = _limited(fmt, f"open311:get:{ip}", settings.OPEN311_RATE_GET_PER_IP, "查询")
                 if refused is not None:
                     return refused
             try:
@@ -77,10 +73,8 @@ def discovery(request, fmt):
     root = request.build_absolute_uri(request.path.rsplit("/", 1)[0])
     data = {
         "changeset": CHANGESET,
-        "contact": _setting("OPEN311_CONTACT", "请联系街道网格化服务管理中心"),
-        "key_service": _setting(
-            "OPEN311_KEY_SERVICE", "API 密钥由平台管理员签发（wangge open311-key create --name … --jurisdiction …）"
-        ),
+        "contact": settings.OPEN311_CONTACT,
+        "key_service": settings.OPEN311_KEY_SERVICE,
         "endpoints": [{
             "specification": SPECIFICATION,
             "url": root,
@@ -116,8 +110,8 @@ def service_requests(request, fmt):
 
 def _create(request, fmt):
     ip = ratelimit.client_ip(request)
-    if ip not in set(_setting("OPEN311_RATE_EXEMPT_IPS", ())):
-        refused = _limited(fmt, f"open311:post:ip:{ip}", int(_setting("OPEN311_RATE_PER_IP", 30)), "每个网络地址")
+    if ip not in set(settings.OPEN311_RATE_EXEMPT_IPS):
+        refused = _limited(fmt, f"open311:post:ip:{ip}", settings.OPEN311_RATE_PER_IP, "每个网络地址")
         if refused is not None:
             return refused
     form = intake.Form(request.POST)
@@ -130,7 +124,7 @@ def _create(request, fmt):
     if device:
         refused = _limited(
             fmt, f"open311:post:device:{client.pk}:{intake.hashed(device)}",
-            int(_setting("OPEN311_RATE_PER_DEVICE", 10)), "每台设备",
+            settings.OPEN311_RATE_PER_DEVICE, "每台设备",
         )
         if refused is not None:
             return refused
