@@ -409,6 +409,7 @@ def household_page(request):
         "registry/households.html",
         {
             "page": page,
+            "query": urlencode([*([("within", node.pk)] if node else []), ("q", q)]),
             "node": node,
             "q": q,
             "can_unmask": can_unmask,
