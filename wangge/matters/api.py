@@ -29,9 +29,9 @@ from .schemas import (
     PhotoOut,
     RatingIn,
     ReassignIn,
+    ReporterUnmaskIn,
     SuperviseIn,
     TransitionIn,
-    UnmaskIn,
 )
 from .serializers import actions_for, category_out, matter_detail_out, matter_out, photo_url
 
@@ -199,7 +199,7 @@ def matter_attachment_add(request, matter_id: Id, file: File[UploadedFile], kind
 
 @router.post("/matters/{matter_id}/reporter/unmask", response={200: PhoneOut, **ERRORS},
              operation_id="matter_reporter_unmask")
-def matter_reporter_unmask(request, matter_id: Id, payload: UnmaskIn):
+def matter_reporter_unmask(request, matter_id: Id, payload: ReporterUnmaskIn):
     """The reporter's phone in full, to call them back. Logged with your reason; for the assignee and
     those who may unmask personal information over the matter's grid."""
     return {"phone": services.reporter_unmask(actor=services.Actor.for_request(request), matter_id=matter_id, reason=payload.reason)}

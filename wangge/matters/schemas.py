@@ -206,7 +206,7 @@ class NearbyQuery(InputSchema):
     unit: int | None = Field(None, ge=1, le=MAX_ID)
 
 
-class UnmaskIn(InputSchema):
+class ReporterUnmaskIn(InputSchema):
     reason: str = Field(..., max_length=200, description="查看事由（记入个人信息查看记录）")
 
 

@@ -20,7 +20,8 @@ from django.utils.dateparse import parse_datetime
 from wangge.core import geo, images, pii
 from wangge.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from wangge.notify.services import emit, notify
-from wangge.people.access import DISPATCH, SUPERVISE, UNMASK, VIEW, Scope, actor_scope, request_scope
+from wangge.people import access
+from wangge.people.access import DISPATCH, SUPERVISE, UNMASK, VIEW
 from wangge.people.models import Duty, Person, PiiAccessLog
 from wangge.registry import locate as locating
 from wangge.registry.models import GridNode, Household, Unit
@@ -53,40 +54,8 @@ _KEY_RE = re.compile(r"^[\x21-\x7e]{1,100}$")
 # -- who is acting -------------------------------------------------------------------------------------
 
 
-@dataclass
-class Actor:
-    """The user behind a call, with their scope and person; None user is the system (jobs, CLI)."""
-
-    user: object | None
-    scope: Scope
-    person: Person | None = None
-    label: str = "系统"
-
-    @classmethod
-    def of(cls, actor) -> Actor:
-        if isinstance(actor, Actor):
-            return actor
-        if actor is None:
-            return cls(None, actor_scope(None))
-        person = getattr(actor, "person", None) if getattr(actor, "is_authenticated", False) else None
-        label = person.name if person else actor.get_username()
-        return cls(actor, actor_scope(actor), person, label)
-
-    @classmethod
-    def for_request(cls, request) -> Actor:
-        """The actor of a web or API request, on the request's scope (computed once per request)."""
-        actor = getattr(request, "_matters_actor", None)
-        if actor is None:
-            user = request.user
-            person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
-            label = person.name if person else user.get_username()
-            actor = cls(user, request_scope(request), person, label)
-            request._matters_actor = actor
-        return actor
-
-    @property
-    def user_id(self) -> int | None:
-        return getattr(self.user, "pk", None)
+class Actor(access.Actor):
+    """The actor of people.access, with what they are to a matter (dispatcher, assignee, reporter)."""
 
     def roles_on(self, matter: Matter) -> set[str]:
         roles = set()

@@ -158,6 +158,48 @@ def require(scope: Scope, capability: str, grid) -> None:
 SYSTEM = Scope(user_id=None, is_admin=True)
 
 
+@dataclass
+class Actor:
+    """Who is acting in a service call: the user (None for the system: jobs, CLI, demo data), their scope,
+    their person, and the name recorded on what they do. Apps may extend it (matters adds its roles)."""
+
+    user: object | None
+    scope: Scope
+    person: object | None = None
+    label: str = "系统"
+
+    @classmethod
+    def of(cls, actor) -> Actor:
+        """From a user, a Scope, None (the system) or another Actor (reusing its scope)."""
+        if isinstance(actor, cls):
+            return actor
+        if isinstance(actor, Actor):
+            return cls(actor.user, actor.scope, actor.person, actor.label)
+        if actor is None or isinstance(actor, Scope):
+            return cls(None, actor_scope(actor))
+        person = getattr(actor, "person", None) if getattr(actor, "is_authenticated", False) else None
+        label = person.name if person else actor.get_username()
+        return cls(actor, actor_scope(actor), person, label)
+
+    @classmethod
+    def for_request(cls, request) -> Actor:
+        """The actor of a web or API request, on the request's scope (computed once per request)."""
+        cache = getattr(request, "_wangge_actors", None)
+        if cache is None:
+            cache = request._wangge_actors = {}
+        actor = cache.get(cls)
+        if actor is None:
+            user = request.user
+            person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
+            label = person.name if person else user.get_username()
+            actor = cache[cls] = cls(user, request_scope(request), person, label)
+        return actor
+
+    @property
+    def user_id(self) -> int | None:
+        return getattr(self.user, "pk", None)
+
+
 def actor_scope(actor) -> Scope:
     """Scope for a service call: None is the system itself (CLI, demo data, jobs), trusted fully."""
     if actor is None:

@@ -21,7 +21,9 @@ def _search(qs: QuerySet, q: str | None, *fields: str) -> QuerySet:
     return qs.filter(cond)
 
 
-def _within(scope: Scope, within: int | None) -> GridNode | None:
+def within_node(scope: Scope, within: int | None) -> GridNode | None:
+    """The grid node of a list's `within=`, or None without one; NotFound when the scope does not see it.
+    Every scoped list of every app resolves `within` here."""
     if within is None:
         return None
     return grid_get(actor=scope, grid_id=within)
@@ -48,7 +50,7 @@ def grid_list(
         qs = qs.filter(level=level)
     if parent is not None:
         qs = qs.filter(parent_id=grid_get(actor=scope, grid_id=parent).pk)
-    node = _within(scope, within)
+    node = within_node(scope, within)
     if node is not None:
         qs = qs.filter(path__startswith=node.path)
     return _search(qs, q, "search_text").order_by("code")
@@ -121,7 +123,7 @@ def building_list(*, actor, within: int | None = None, q: str | None = None) -> 
         if scope.household_id:
             cond |= Q(units__households__id=scope.household_id)
         qs = qs.filter(cond)
-    node = _within(scope, within)
+    node = within_node(scope, within)
     if node is not None:
         qs = qs.filter(
             Q(estate_grid__path__startswith=node.path)
@@ -143,7 +145,7 @@ def unit_list(*, actor, within: int | None = None, q: str | None = None) -> Quer
     if not scope.is_admin and scope.household_id:
         cond |= Q(households__id=scope.household_id)
     qs = Unit.objects.filter(cond).select_related("building", "micro_grid")
-    node = _within(scope, within)
+    node = within_node(scope, within)
     if node is not None:
         qs = qs.filter(Q(micro_grid__path__startswith=node.path) | Q(building__estate_grid__path__startswith=node.path))
     needle = normalize_query(q or "")
@@ -160,7 +162,7 @@ def household_list(*, actor, within: int | None = None, q: str | None = None) ->
     qs = Household.objects.filter(cond).select_related("unit__building__estate_grid", "unit__micro_grid").annotate(
         resident_count=Count("residents", filter=Q(residents__left_at__isnull=True))
     )
-    node = _within(scope, within)
+    node = within_node(scope, within)
     if node is not None:
         qs = qs.filter(
             Q(unit__micro_grid__path__startswith=node.path) | Q(unit__building__estate_grid__path__startswith=node.path)
@@ -199,7 +201,7 @@ def resident_list(
     qs = Resident.objects.filter(cond).select_related(
         "household__unit__building__estate_grid", "household__unit__micro_grid"
     )
-    node = _within(scope, within)
+    node = within_node(scope, within)
     if node is not None:
         qs = qs.filter(
             Q(household__unit__micro_grid__path__startswith=node.path)
