@@ -6,6 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core import pii
 from wangge.core.admin import ReadOnlyAdmin
 from wangge.core.errors import InvalidInput
 from wangge.registry.models import Level
@@ -49,14 +50,19 @@ class DeliveryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The log of emails, text messages and digests: what was sent, what is waiting to be retried, and
     what was given up, with the last error."""
 
-    list_display = ["created_at", "person", "channel", "state", "attempts", "next_attempt_at", "sent_at"]
+    list_display = ["created_at", "person", "number", "channel", "state", "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["channel", "state"]
     list_select_related = ["person"]
     search_fields = ["person__search_text", "last_error"]
     date_hierarchy = "created_at"
-    fields = ["person", "channel", "notification", "digest_day", "state", "attempts", "last_error",
+    fields = ["person", "number", "text", "channel", "notification", "digest_day", "state", "attempts", "last_error",
               "next_attempt_at", "created_at", "sent_at", "subdistrict"]
     readonly_fields = fields
+
+    @admin.display(description=_("手机号码"))
+    def number(self, obj: Delivery) -> str:
+        """A text to a bare number: the number, masked like every phone in wangge."""
+        return pii.mask_phone(obj.address) if obj.address else ""
 
 
 class WebhookForm(forms.ModelForm):

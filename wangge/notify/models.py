@@ -92,10 +92,13 @@ class Outbox(TenantModel):
 
 
 class Delivery(Outbox):
-    """One email or text message about one notification, or one person's daily digest email."""
+    """One email or text message about one notification, or one person's daily digest email — or one
+    urgent text message to a bare phone number (`address`, `text`; no person, no notification), for
+    someone who must be reached but has no person record (see services.sms_to_numbers)."""
 
     person = models.ForeignKey(
-        "people.Person", verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notify_deliveries"
+        "people.Person", verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notify_deliveries",
+        null=True, blank=True,
     )
     notification = models.ForeignKey(
         Notification, verbose_name=_("通知"), on_delete=models.CASCADE, null=True, blank=True,
@@ -103,6 +106,10 @@ class Delivery(Outbox):
     )
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     digest_day = models.DateField(_("汇总日期"), null=True, blank=True)
+    address = models.CharField(_("手机号码"), max_length=20, blank=True,
+                               help_text=_("发给没有人员记录的人的短信：号码；其他发送记录为空"))
+    text = models.CharField(_("短信内容"), max_length=500, blank=True,
+                            help_text=_("发给没有人员记录的人的短信：内容；其他发送记录为空"))
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 
     class Meta(Outbox.Meta):
@@ -113,8 +120,15 @@ class Delivery(Outbox):
         constraints = [
             models.CheckConstraint(
                 condition=Q(channel="digest", notification__isnull=True, digest_day__isnull=False)
-                | (~Q(channel="digest") & Q(notification__isnull=False, digest_day__isnull=True)),
+                | (~Q(channel="digest") & Q(digest_day__isnull=True) & (Q(notification__isnull=False)
+                                                                       | Q(person__isnull=True))),
                 name="delivery_digest_xor_notification",
+            ),
+            # A person's delivery has a person; a text to a bare number has its number and text instead.
+            models.CheckConstraint(
+                condition=Q(person__isnull=False, address="", text="")
+                | Q(person__isnull=True, channel="sms", notification__isnull=True) & ~Q(address="") & ~Q(text=""),
+                name="delivery_person_xor_number",
             ),
             # The daily digest is sent once per person and day, however often the job runs.
             models.UniqueConstraint(
@@ -123,7 +137,8 @@ class Delivery(Outbox):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.person}（{self.get_state_display()}）"
+        to = self.person if self.person_id else self.address
+        return f"{self.get_channel_display()} → {to}（{self.get_state_display()}）"
 
 
 class Webhook(TenantModel):

@@ -32,6 +32,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from wangge.core import pii
 from wangge.core.errors import FieldError, InvalidInput, NotFound, full_clean
 from wangge.people.access import MANAGE_PEOPLE, actor_scope, require
 from wangge.people.models import Person
@@ -85,9 +86,13 @@ def _after_commit(task_name: str, ids: list[int]) -> None:
 # -- the inbox and each person's channels -----------------------------------------------------------------
 
 
-def _channels(person: Person) -> list[str]:
+def _channels(person: Person, *, urgent: bool = False) -> list[str]:
     """Where a notification goes besides the inbox: nowhere one by one for those who take the daily
-    digest; otherwise email and text message as chosen, where there is an address to send to."""
+    digest; otherwise email and text message as chosen, where there is an address to send to. An urgent
+    one (an emergency) goes through every channel the person has, whatever they chose."""
+    if urgent:
+        has_email = person.user is not None and bool(person.user.email)
+        return [c for c, has in ((Channel.EMAIL, has_email), (Channel.SMS, bool(person.phone))) if has]
     preference = selectors.preference_get(person=person)
     if preference.digest:
         return []
@@ -102,11 +107,13 @@ def _channels(person: Person) -> list[str]:
 @transaction.atomic
 def notify(
     *, recipients: Iterable[Person | None], event: str, title: str, body: str = "", link: str = "",
-    payload: dict | None = None, subdistrict_id: int,
+    payload: dict | None = None, subdistrict_id: int, urgent: bool = False,
 ) -> list[Notification]:
     """Tell `recipients` of `event`: an inbox entry for each (duplicates and None skipped), and an email
     and/or a text message as each has chosen, sent after the caller's transaction commits. `link` is a
-    path on this site (the inbox opens it; emails make it absolute with NOTIFY_BASE_URL)."""
+    path on this site (the inbox opens it; emails make it absolute with NOTIFY_BASE_URL). `urgent`
+    (emergencies only) sends an email and a text message to everyone who has an address for them,
+    ignoring their choices and the daily digest."""
     _check_event(event)
     title = (title or "").strip()
     if not title:
@@ -129,10 +136,36 @@ def notify(
         Delivery(subdistrict_id=subdistrict_id, person=n.recipient, notification=n, channel=channel,
                  next_attempt_at=now, created_at=now)
         for n in notifications
-        for channel in _channels(n.recipient)
+        for channel in _channels(n.recipient, urgent=urgent)
     ])
     _after_commit("delivery_send", [d.pk for d in deliveries])
     return notifications
+
+
+@transaction.atomic
+def sms_to_numbers(*, phones: Iterable[str], title: str, link: str = "", subdistrict_id: int) -> list[Delivery]:
+    """An urgent text message to bare phone numbers, for people who must be reached but are no person
+    (residents of a building on fire with only a phone number in the registry): one per distinct
+    number, sent through the outbox after the caller's transaction commits like any other. No inbox, no
+    preferences (they have none). Every number must be a mainland mobile number."""
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput.field("title", "标题不能为空")
+    if link and (not link.startswith("/") or link.startswith("//") or len(link) > 500):
+        raise InvalidInput.field("link", "链接应为本站内的路径，以 / 开头")
+    numbers = list(dict.fromkeys(pii.normalize_phone(p) for p in phones))
+    bad = [p for p in numbers if pii.phone_problem(p)]
+    if bad:
+        raise InvalidInput.field("phones", f"不是有效的大陆手机号码：{'、'.join(bad[:5])}")
+    text = f"{title} {_absolute(link)}".strip()[:500]
+    now = timezone.now()
+    deliveries = Delivery.objects.bulk_create([
+        Delivery(subdistrict_id=subdistrict_id, person=None, address=number, text=text, channel=Channel.SMS,
+                 next_attempt_at=now, created_at=now)
+        for number in numbers
+    ])
+    _after_commit("delivery_send", [d.pk for d in deliveries])
+    return deliveries
 
 
 @transaction.atomic
@@ -256,6 +289,9 @@ def _email_address(person: Person) -> str:
 
 def _send(delivery: Delivery) -> None:
     person, notification = delivery.person, delivery.notification
+    if person is None:  # a text to a bare number (sms_to_numbers)
+        sms.get_backend().send(delivery.address, delivery.text)
+        return
     context = {"preferences_url": _absolute(reverse("inbox-preferences"))}
     if delivery.channel == Channel.EMAIL:
         text = render_to_string("notify/email.txt", {**context, "n": notification,
