@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("wangge.notify.urls")),
     path("", include("wangge.matters.urls")),
     path("", include("wangge.fieldwork.visits.urls")),
+    path("", include("wangge.fieldwork.urls")),
     path("", include("wangge.fieldwork.disputes.urls")),
     path("", include("wangge.fieldwork.gates.urls")),
     path("", include("wangge.fieldwork.visitors.urls")),

@@ -240,8 +240,8 @@ class LoginPlan:
     person: str
     role_zh: str
     role_en: str
-    grid: str = ""                      # the scope shown beside the login ("" for the admin)
-    is_superuser: bool = False
+    grid: str = ""                      # the scope shown beside the login ("" for the admin, or: where
+    is_superuser: bool = False          # the login's first duty is)
 
 
 @dataclass
@@ -815,4 +815,6 @@ class _Staff:
                       "information officer (party secretary of the property company)", officer_grid),
             LoginPlan("police", f["police"], "共建单位联络员（社区民警）",
                       "joint-unit liaison (community police officer)", FEATURED_CODE),
+            # Made by the gate-duty loader (demo/gates.py) with the guards it hires.
+            LoginPlan("guard", "", "门岗保安（物业服务人员）", "gate guard (property staff)"),
         ]

@@ -23,8 +23,14 @@ from wangge.people.models import Duty, Membership, Organisation, Person
 from wangge.registry import services as registry
 from wangge.registry.models import Building, GridNode, Household, Level, Resident, Unit
 
+from .cameras import load_cameras, load_incidents
+from .disputes import load_disputes
+from .emergencies import load_emergencies
+from .gates import load_gates
 from .generator import DEMO_PASSWORD, DUTY_START, FEATURED_CODE, SECOND_CODE, GridPlan, Plan
 from .matters import load_matters
+from .visitors import load_visitors
+from .visits import load_visits
 
 
 class Bar(Protocol):
@@ -55,6 +61,7 @@ class LoadResult:
     seconds: float = 0.0
     skipped_logins: list[str] = field(default_factory=list)
     matters: dict[str, int] = field(default_factory=dict)   # what load_matters wrote: matters, events, …
+    fieldwork: dict[str, int] = field(default_factory=dict)  # what the field-work loaders wrote
 
 
 def demo_loaded() -> bool:
@@ -75,7 +82,18 @@ def load_plan(plan: Plan, *, progress: Progress = _silent, password: str = DEMO_
         residents = _households(plan, grids, progress)
         skipped = _people(plan, grids, residents, progress, password)
         matters = load_matters(plan)
-    return LoadResult(loaded=True, seconds=time.perf_counter() - started, skipped_logins=skipped, matters=matters)
+        fieldwork = load_fieldwork()
+    return LoadResult(loaded=True, seconds=time.perf_counter() - started, skipped_logins=skipped, matters=matters,
+                      fieldwork=fieldwork)
+
+
+def load_fieldwork() -> dict[str, int]:
+    """Field work on the loaded registry and matters: gates first (visitors and cameras stand at them)."""
+    counts: dict[str, int] = {}
+    for load in (load_gates, load_visitors, load_visits, load_disputes, load_cameras, load_incidents,
+                 load_emergencies):
+        counts.update(load())
+    return counts
 
 
 def _grids(plan: Plan, progress: Progress) -> dict[str, GridNode]:
@@ -160,6 +178,8 @@ def _people(plan: Plan, grids: dict[str, GridNode], residents: dict[str, Residen
     skipped = []
     User = get_user_model()
     for login in plan.logins:
+        if not login.person:
+            continue  # made by a later loader with the person it creates
         if User.objects.filter(username=login.username).exists():
             skipped.append(login.username)
             continue
@@ -258,7 +278,10 @@ def login_lines(plan: Plan, password: str = DEMO_PASSWORD) -> list[LoginLine]:
             scope_zh = f"本户：{household.address}"
             scope_en = "own household"
         else:
-            grid = GridNode.objects.filter(code=login.grid).first()
+            grid = GridNode.objects.filter(code=login.grid).first() if login.grid else None
+            if grid is None and person is not None:
+                duty = Duty.objects.current().filter(person=person).select_related("grid").order_by("pk").first()
+                grid = duty.grid if duty else None
             scope_zh = grid.name if grid else login.grid
             scope_en = f"{LEVEL_EN.get(grid.level, grid.level)} {grid.code}" if grid else login.grid
         lines.append(LoginLine(

@@ -37,7 +37,7 @@ from wangge.core import pii
 from wangge.core.errors import ApplicationError, InvalidInput, NotFound
 from wangge.core.schemas import MAX_ID
 from wangge.core.views import forbidden, is_htmx, refusals
-from wangge.people.access import DISPATCH, SUPERVISE, UNMASK, VIEW, request_scope
+from wangge.people.access import DISPATCH, MEDIATE, SUPERVISE, UNMASK, VIEW, request_scope
 from wangge.people.selectors import duty_list
 from wangge.registry import selectors as registry_selectors
 
@@ -305,6 +305,8 @@ def _matter_context(request, matter, *, notice: str = "", problem: dict | None =
         "can_assign": can_assign,
         "can_dispatch_to": can_assign and "dispatch" in codes,
         "can_supervise": matter.is_open and (scope.is_admin or scope.can(SUPERVISE, matter.grid)),
+        # A quarrel between neighbours reported as a matter is mediated as a dispute (fieldwork/disputes).
+        "can_mediate": matter.is_open and staff and scope.can(MEDIATE, matter.grid),
         "can_rate": "rate" in codes,
         "can_comment": True,
         "ratings": Rating.choices,

@@ -175,5 +175,18 @@ OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "请联系街道网格化服
 OPEN311_KEY_SERVICE = os.environ.get(
     "OPEN311_KEY_SERVICE", "API 密钥由平台管理员签发（wangge open311-key create --name … --jurisdiction …）"
 )
+# Field work
+# Gate duty: gaps in a post's coverage starting within this many hours are reported to its leader; a shift
+# not checked in this many minutes after its start is marked missed and alerts the leader.
+GATE_GAP_NOTICE_HOURS = int(os.environ.get("GATE_GAP_NOTICE_HOURS", "12"))
+GATE_CHECKIN_GRACE_MINUTES = int(os.environ.get("GATE_CHECKIN_GRACE_MINUTES", "15"))
+# Visitor records are deleted this many days after registration (a daily job; `wangge visitors-purge`).
+VISITOR_RETENTION_DAYS = int(os.environ.get("VISITOR_RETENTION_DAYS", "30"))
+# Registrations per hour on the public visitor form, per network address and per gate.
+VISITOR_REGISTER_PER_IP = int(os.environ.get("VISITOR_REGISTER_PER_IP", "20"))
+VISITOR_REGISTER_PER_POST = int(os.environ.get("VISITOR_REGISTER_PER_POST", "300"))
+# The public address printed in the gates' QR codes (e.g. https://wangge.example.cn); empty: the address
+# the QR page was opened on.
+VISITOR_QR_BASE_URL = os.environ.get("VISITOR_QR_BASE_URL", "")
 # Behind a reverse proxy, how many X-Forwarded-For hops to trust for the client's address.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))

@@ -21,7 +21,9 @@ def test_menu_shows_each_user_what_they_may_use(world):
     assert "/grids/" in micro and "/workbench/" in micro
     assert "/imports/" not in micro and "/dispatch/" not in micro
     resident = nav_links(world, "resident")
-    assert resident == {"/my-household/", "/report/", "/my/matters/", "/inbox/", "/public/matters/"}
+    assert resident == {"/my-household/", "/report/", "/my/matters/", "/inbox/", "/public/matters/", "/my/incidents/",
+                        "/visitors/mine/"}
+    assert "/fieldwork/" in micro and "/fieldwork/" not in resident
     assert "/admin/" in nav_links(world, "admin")
 
 

@@ -9,6 +9,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from ninja import Schema
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -61,3 +62,22 @@ def test_docs_page_serves_its_assets_locally(client, db):
     page = response.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()
+
+
+def test_every_api_schema_has_its_own_name():
+    """The OpenAPI document names each schema by its class: two classes of one name would share one entry,
+    and one endpoint's answers would be described by the other's schema. (Importing the OpenAPI export above
+    has imported every router and its schemas.)"""
+    seen: dict[str, str] = {}
+    clashes = []
+    stack = [Schema]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if not cls.__module__.startswith("wangge."):
+            continue
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        if cls.__name__ in seen and seen[cls.__name__] != where:
+            clashes.append(f"{cls.__name__}: {seen[cls.__name__]} and {where}")
+        seen.setdefault(cls.__name__, where)
+    assert not clashes, clashes

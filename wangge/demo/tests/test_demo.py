@@ -352,6 +352,7 @@ def test_demo_logins_command_lists_roles_and_scopes(demo):
     assert "网格长" in text and "grid leader" in text and "康宁社区第1网格" in text
     lines = {line.username: line for line in login_lines(demo.plan)}
     assert lines["microgrid"].scope_en.startswith("micro-grid")
+    assert lines["guard"].scope_en.startswith("estate grid")  # made by the gate-duty loader, scope from its duty
     assert all(line.exists for line in lines.values())
 
 

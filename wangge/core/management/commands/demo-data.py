@@ -53,5 +53,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  关键小事 {m['matters']} 件（一年），处置记录 {m['events']} 条，超时升级 {m['escalations']} 次"
             )
+        if result.fieldwork:
+            f = result.fieldwork
+            self.stdout.write(
+                f"  外勤：入户走访 {f.get('visits', 0)} 次，调解纠纷 {f.get('disputes', 0)} 件（达成协议 {f.get('disputes_agreed', 0)} 件），"
+                f"门岗 {f.get('gate_posts', 0)} 个，访客 {f.get('visitors', 0)} 人次，摄像头 {f.get('cameras', 0)} 个，"
+                f"案事件 {f.get('incidents', 0)} 件，突发事件 {f.get('emergencies', 0)} 次"
+            )
         for username in result.skipped_logins:
             self.stderr.write(f"账号 {username} 已存在，未修改其密码")
