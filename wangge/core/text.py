@@ -8,6 +8,8 @@ import re
 import opencc
 from pypinyin import Style, lazy_pinyin
 
+from .errors import InvalidInput
+
 
 @functools.cache
 def _t2s() -> opencc.OpenCC:
@@ -49,3 +51,18 @@ def search_key(*parts: str, pinyin: bool = True) -> str:
             words.append("".join(syllables))
             words.append("".join(lazy_pinyin(simplified, style=Style.FIRST_LETTER)))
     return " ".join(words)
+
+
+def clean_text(value, field: str, *, limit: int, required: bool = False) -> str:
+    """A text field of a service's input, stripped: refused (naming `field`) when it is not text, carries a
+    NUL character (PostgreSQL refuses them), is empty but `required`, or is longer than `limit`."""
+    text = (value or "").strip() if isinstance(value, str) or value is None else None
+    if text is None:
+        raise InvalidInput.field(field, "应为文本")
+    if "\x00" in text:
+        raise InvalidInput.field(field, "不能包含空字符（NUL）")
+    if required and not text:
+        raise InvalidInput.field(field, "请填写")
+    if len(text) > limit:
+        raise InvalidInput.field(field, f"不能超过{limit}字（现有{len(text)}字）")
+    return text

@@ -128,20 +128,21 @@ def load_disputes(*, now: dt.datetime | None = None) -> dict[str, int]:
             if follow_on < timezone.localdate(now) - dt.timedelta(days=3):
                 follow_done, note = follow_on, rng.choice(["协议已履行，双方满意", "已按协议整改，邻里关系融洽",
                                                            "回访时双方表示无新矛盾"])
+        mediators = mediators_for(micro)
         dispute = Dispute(
             grid=micro, kind=kind, title=title, summary=facts or title, status=status, matter=matter,
-            opened_by_label="演示数据", opened_at=opened, updated_at=concluded or opened, concluded_at=concluded,
+            opened_by_label=mediators[0].name, opened_at=opened, updated_at=concluded or opened, concluded_at=concluded,
+            concluded_by_label=mediators[0].name if concluded else "",
             agreement_terms=terms, follow_up_on=follow_on, follow_up_done_on=follow_done, follow_up_note=note,
             subdistrict_id=community.subdistrict_id, **extra,
         )
         dispute.refresh_search_text()
         disputes.append(dispute)
-        plans.append((micro, pool, opened, concluded, status))
+        plans.append((micro, pool, opened, concluded, status, mediators))
     Dispute.objects.bulk_create(disputes)
 
     parties, sessions, mediator_rows = [], [], []
-    for dispute, (micro, pool, opened, concluded, status) in zip(disputes, plans, strict=True):
-        mediators = mediators_for(micro)
+    for dispute, (_micro, pool, opened, concluded, status, mediators) in zip(disputes, plans, strict=True):
         mediator_rows += [Dispute.mediators.through(dispute_id=dispute.pk, person_id=p.pk) for p in mediators]
         applicant = rng.choice(pool)
         parties.append(Party(dispute=dispute, side=Side.APPLICANT, resident=applicant, name=applicant.name,

@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 
 from wangge.core import geo, images, pii
 from wangge.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
+from wangge.core.text import clean_text
 from wangge.notify.services import emit, notify
 from wangge.people import access
 from wangge.people.access import DISPATCH, SUPERVISE, UNMASK, VIEW
@@ -233,19 +234,6 @@ def clean_attributes(category: Category, values: dict | None, *, field_prefix: s
     return cleaned
 
 
-def _clean_text(value, field_name: str, *, limit: int, required: bool = False) -> str:
-    text = (value or "").strip() if isinstance(value, str) or value is None else None
-    if text is None:
-        raise InvalidInput.field(field_name, "应为文本")
-    if "\x00" in text:
-        raise InvalidInput.field(field_name, "不能包含空字符（NUL）")
-    if required and not text:
-        raise InvalidInput.field(field_name, "请填写")
-    if len(text) > limit:
-        raise InvalidInput.field(field_name, f"不能超过{limit}字（现有{len(text)}字）")
-    return text
-
-
 def _place(report: Report, actor: Actor) -> tuple[GridNode, Unit | None, Household | None, float | None, float | None]:
     """The grid node from the unit (its micro-grid) or from the point; the unit wins when both are given."""
     unit = household = None
@@ -357,14 +345,14 @@ def _create(actor: Actor, report: Report, *, open311_client, at) -> Matter:
     if report.source not in Source.values:
         raise InvalidInput.field("source", f"未知来源 {report.source!r}")
     category = category_for_report(report.category)
-    description = _clean_text(report.description, "description", limit=DESCRIPTION_MAX, required=True)
+    description = clean_text(report.description, "description", limit=DESCRIPTION_MAX, required=True)
     attributes = clean_attributes(category, report.attributes)
-    address = _clean_text(report.address, "address", limit=200)
-    name = _clean_text(report.reporter_name, "reporter_name", limit=50)
+    address = clean_text(report.address, "address", limit=200)
+    name = clean_text(report.reporter_name, "reporter_name", limit=50)
     phone = pii.normalize_phone(report.reporter_phone or "")
     if phone and (problem := pii.phone_problem(phone)):
         raise InvalidInput.field("reporter_phone", problem)
-    email = _clean_text(report.reporter_email, "reporter_email", limit=254)
+    email = clean_text(report.reporter_email, "reporter_email", limit=254)
     if len(report.photos) > PHOTOS_MAX:
         raise InvalidInput.field("photos", f"最多{PHOTOS_MAX}张照片")
     if len(report.photos) + len(report.media_urls) < category.photos_required:
@@ -469,7 +457,7 @@ def matter_transition(
         raise Conflict(str(exc), extra={"state": matter.state}) from exc
     if not (actor.scope.is_admin or spec.by & actor.roles_on(matter)):
         raise PermissionDenied(f"您不能对该事项进行“{spec.label}”")
-    note = _clean_text(note, "note", limit=NOTE_MAX, required=spec.note_required)
+    note = clean_text(note, "note", limit=NOTE_MAX, required=spec.note_required)
     if len(photos) > PHOTOS_MAX:
         raise InvalidInput.field("photos", f"最多{PHOTOS_MAX}张照片")
     cleaned = [images.clean_image(p, field="photos") for p in photos]
@@ -548,7 +536,7 @@ def matter_reassign(*, actor=None, matter_id: int, assignee: int, reason: str, a
         raise PermissionDenied("只有派遣人员可以改派")
     if not matter.is_open:
         raise Conflict(f"“{matter.get_state_display()}”的事项不能改派")
-    reason = _clean_text(reason, "reason", limit=NOTE_MAX, required=True)
+    reason = clean_text(reason, "reason", limit=NOTE_MAX, required=True)
     person = _person_for_assignment(actor, matter, assignee)
     if person.pk == matter.assignee_id:
         raise InvalidInput.field("assignee", "已由该人员处置")
@@ -569,7 +557,7 @@ def matter_supervise(*, actor=None, matter_id: int, note: str, at=None) -> Matte
         raise PermissionDenied("只有网格长或社区两委成员可以督办")
     if not matter.is_open:
         raise Conflict(f"“{matter.get_state_display()}”的事项不需督办")
-    note = _clean_text(note, "note", limit=NOTE_MAX, required=True)
+    note = clean_text(note, "note", limit=NOTE_MAX, required=True)
     matter.supervised_at = at
     matter.supervised_by = actor.person
     matter.updated_at = at
@@ -600,7 +588,7 @@ def matter_merge(*, actor=None, matter_id: int, into: int, note: str = "", at=No
         raise Conflict(str(exc)) from exc
     if not target.is_open:
         raise InvalidInput.field("into", f"目标事项“{target.get_state_display()}”，不能合并到它")
-    note = _clean_text(note, "note", limit=NOTE_MAX)
+    note = clean_text(note, "note", limit=NOTE_MAX)
     from_state = matter.state
     matter.merged_into = target
     _enter(matter, State.MERGED, at)
@@ -629,7 +617,7 @@ def matter_rate(*, actor=None, matter_id: int, rating: str, comment: str = "", a
         lifecycle.check("rate", matter.state)
     except IllegalTransition as exc:
         raise Conflict(str(exc)) from exc
-    comment = _clean_text(comment, "comment", limit=500, required=rating == Rating.UNSATISFIED)
+    comment = clean_text(comment, "comment", limit=500, required=rating == Rating.UNSATISFIED)
     matter.rating, matter.rating_comment, matter.rated_at = rating, comment, at
     from_state = matter.state
     reopen = rating == Rating.UNSATISFIED and not matter.reopened
@@ -661,7 +649,7 @@ def comment_add(*, actor=None, matter_id: int, body: str, internal: bool = False
     actor = Actor.of(actor)
     at = at or timezone.now()
     matter = _lock(matter_id, actor)
-    body = _clean_text(body, "body", limit=1000, required=True)
+    body = clean_text(body, "body", limit=1000, required=True)
     staff = actor.scope.is_admin or actor.scope.can(VIEW, matter.grid) or ASSIGNEE in actor.roles_on(matter)
     if internal and not staff:
         raise PermissionDenied("只有工作人员可以写内部留言")
@@ -706,7 +694,7 @@ def reporter_unmask(*, actor, matter_id: int, reason: str) -> str:
     matter = _lock(matter_id, actor)
     if not (actor.scope.is_admin or actor.scope.can(UNMASK, matter.grid) or ASSIGNEE in actor.roles_on(matter)):
         raise PermissionDenied("您不能查看上报人的完整电话")
-    reason = _clean_text(reason, "reason", limit=200, required=True)
+    reason = clean_text(reason, "reason", limit=200, required=True)
     if len(reason) < 2:
         raise InvalidInput.field("reason", "请说明查看事由")
     if not matter.reporter_phone:

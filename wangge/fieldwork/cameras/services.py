@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from wangge.core import geo
 from wangge.core.errors import InvalidInput, NotFound, full_clean
+from wangge.core.text import clean_text
 from wangge.people.access import CAMERAS, VIEW, actor_scope, require
 from wangge.people.models import Organisation
 from wangge.registry import locate as locating
@@ -29,21 +30,6 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     dlat, dlon = rad(lat2 - lat1), rad(lon2 - lon1)
     a = math.sin(dlat / 2) ** 2 + math.cos(rad(lat1)) * math.cos(rad(lat2)) * math.sin(dlon / 2) ** 2
     return 2 * 6371008.8 * math.asin(math.sqrt(a))
-
-
-def _text(value, field: str, *, limit: int, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput.field(field, "应为文本")
-    value = value.strip()
-    if "\x00" in value:
-        raise InvalidInput.field(field, "不能包含空字符（NUL）")
-    if required and not value:
-        raise InvalidInput.field(field, "请填写")
-    if len(value) > limit:
-        raise InvalidInput.field(field, f"不能超过{limit}字（现有{len(value)}字）")
-    return value
 
 
 def _date(value, field: str) -> dt.date | None:
@@ -124,9 +110,9 @@ def _apply(camera: Camera, data: dict, scope) -> None:
             )
     require(scope, CAMERAS, grid)
 
-    code = _text(data.get("code"), "code", limit=40, required=True)
-    name = _text(data.get("name"), "name", limit=60, required=True)
-    note = _text(data.get("note"), "note", limit=200)
+    code = clean_text(data.get("code"), "code", limit=40, required=True)
+    name = clean_text(data.get("name"), "name", limit=60, required=True)
+    note = clean_text(data.get("note"), "note", limit=200)
     kind = _choice(data.get("kind") or Kind.BULLET, "kind", Kind)
     owner_kind = _choice(data.get("owner_kind") or OwnerKind.PROPERTY, "owner_kind", OwnerKind)
     status = _choice(data.get("status") or Status.IN_SERVICE, "status", Status)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from wangge.core import geo
 from wangge.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from wangge.core.text import clean_text
 from wangge.matters.services import Actor
 from wangge.notify.services import notify
 from wangge.people.access import INCIDENTS, require
@@ -29,21 +30,6 @@ REPORT_AGE_MAX = dt.timedelta(days=365)
 WINDOW_MAX = dt.timedelta(hours=72)
 WINDOW_SLACK = dt.timedelta(days=3)   # footage may be looked at this long before and after the incident
 CAMERAS_MAX = 20
-
-
-def _text(value, field: str, *, limit: int, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput.field(field, "应为文本")
-    value = value.strip()
-    if "\x00" in value:
-        raise InvalidInput.field(field, "不能包含空字符（NUL）")
-    if required and not value:
-        raise InvalidInput.field(field, "请填写")
-    if len(value) > limit:
-        raise InvalidInput.field(field, f"不能超过{limit}字（现有{len(value)}字）")
-    return value
 
 
 def _when(value, field: str, *, required: bool = True) -> dt.datetime | None:
@@ -138,9 +124,9 @@ def incident_report(
         raise PermissionDenied("只有登记在册的业主和网格、物业工作人员可以报案")
     if kind not in Kind.values:
         raise InvalidInput.field("kind", f"未知类别 {kind!r}，可选：{'、'.join(Kind.values)}")
-    title = _text(title, "title", limit=TITLE_MAX, required=True)
-    description = _text(description, "description", limit=TEXT_MAX, required=True)
-    place = _text(place, "place", limit=200)
+    title = clean_text(title, "title", limit=TITLE_MAX, required=True)
+    description = clean_text(description, "description", limit=TEXT_MAX, required=True)
+    place = clean_text(place, "place", limit=200)
     now = timezone.now()
     occurred_from = _when(occurred_from, "occurred_from")
     occurred_to = _when(occurred_to, "occurred_to", required=False) or occurred_from
@@ -218,7 +204,7 @@ def incident_footage_request(
     actor = Actor.of(actor)
     incident = _lock(incident_id, actor)
     _must_be_open(incident)
-    note = _text(note, "note", limit=500)
+    note = clean_text(note, "note", limit=500)
     window_from = _when(window_from, "window_from")
     window_to = _when(window_to, "window_to")
     now = timezone.now()
@@ -273,7 +259,7 @@ def incident_footage_record(*, actor, incident_id: int, review_id: int, finding:
         raise NotFound("未找到该调阅申请")
     if review.reviewed_at is not None:
         raise Conflict("该调阅已登记过结果")
-    finding = _text(finding, "finding", limit=TEXT_MAX, required=True)
+    finding = clean_text(finding, "finding", limit=TEXT_MAX, required=True)
     if not isinstance(found, bool):
         raise InvalidInput.field("found", "请选择是否发现线索")
     now = timezone.now()
@@ -303,9 +289,9 @@ def incident_handover(
     _must_be_open(incident)
     if incident.status == Status.HANDED_TO_POLICE:
         raise Conflict("该案事件已移交派出所")
-    police_name = _text(police_name, "police_name", limit=100)
-    police_ref = _text(police_ref, "police_ref", limit=50)
-    note = _text(note, "note", limit=500)
+    police_name = clean_text(police_name, "police_name", limit=100)
+    police_ref = clean_text(police_ref, "police_ref", limit=50)
+    note = clean_text(note, "note", limit=500)
     org = None
     if police is not None:
         org = Organisation.objects.filter(
@@ -342,7 +328,7 @@ def incident_conclude(*, actor, incident_id: int, status: str, outcome: str) -> 
     _must_be_open(incident)
     if status not in FINAL_STATUSES:
         raise InvalidInput.field("status", "办结结果应为 solved（已破获/已找回）、unsolved（未能查明）或 closed（已关闭）")
-    outcome = _text(outcome, "outcome", limit=TEXT_MAX, required=True)
+    outcome = clean_text(outcome, "outcome", limit=TEXT_MAX, required=True)
     now = timezone.now()
     before = incident.status
     incident.status, incident.outcome, incident.concluded_at, incident.updated_at = status, outcome, now, now

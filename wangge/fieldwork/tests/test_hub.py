@@ -34,3 +34,32 @@ def test_each_role_sees_its_own_tiles(world):
 
 def test_the_hub_needs_a_login(client):
     assert client.get("/fieldwork/").status_code == 302
+
+
+def _page(world, key) -> str:
+    client = Client()
+    client.force_login(world.users[key])
+    return client.get("/fieldwork/").content.decode()
+
+
+def test_a_worker_sees_how_many_households_are_due_today(world):
+    from wangge.fieldwork.visits import selectors as visits
+
+    due = len(visits.due_list(actor=world.users["micro_A1em1"]))
+    assert due == len(world.households["A1em1"])  # nobody has been visited yet
+    assert f"待走访 {due} 户" in _page(world, "micro_A1em1")
+    # A leader over a whole community reads the coverage page instead of a count.
+    assert 'id="hub-visits-due"' not in _page(world, "leader_A1")
+
+
+def test_an_emergency_under_way_is_shown_to_the_workers_of_its_buildings(world):
+    from wangge.fieldwork.emergencies import services as emergencies
+
+    building = world.households["A1em1"][0].unit.building
+    emergency = emergencies.emergency_declare(actor=world.users["leader_A1"], kind="fire", drill=True,
+                                              buildings=[building.pk])
+    page = _page(world, "micro_A1em1")
+    assert f'href="/emergencies/{emergency.pk}/"' in page and "演练进行中" in page
+    assert "hub-emergency" not in _page(world, "leader_B1")  # another community's leader
+    emergencies.emergency_clear(actor=world.users["leader_A1"], emergency_id=emergency.pk, report="演练结束：各户均已确认安全，疏散用时八分钟，消防通道畅通。")
+    assert "hub-emergency" not in _page(world, "micro_A1em1")

@@ -82,6 +82,12 @@ def pending_at(*, actor, post: Post, now: dt.datetime | None = None) -> QuerySet
         .order_by("registered_at", "id")
 
 
+def pending(*, actor, now: dt.datetime | None = None) -> QuerySet[Visitor]:
+    """Registrations waiting for a guard at any gate the actor keeps (registered within the last day)."""
+    since = (now or timezone.now()) - dt.timedelta(hours=PENDING_HOURS)
+    return visitor_list(actor=actor, status=Status.REGISTERED, since=since)
+
+
 def gate_posts(*, actor, capability: str = GATE) -> QuerySet[Post]:
     """The active posts of the estates where the actor keeps the gates."""
     scope = actor_scope(actor)
