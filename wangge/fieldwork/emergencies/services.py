@@ -315,7 +315,7 @@ def emergency_clear(*, actor, emergency_id: int, report: str) -> Emergency:
     emergency = selectors.emergency_get(actor=scope, emergency_id=emergency_id)
     if not scope.can(EMERGENCY, emergency.grid):  # they see it (found above): say why they may not
         raise PermissionDenied("只有在该网格有宣布突发事件权限的人员可以解除")
-    emergency = Emergency.objects.select_for_update().select_related("grid", "declared_by").get(pk=emergency.pk)
+    emergency = Emergency.objects.select_for_update(of=("self",)).select_related("grid", "declared_by").get(pk=emergency.pk)
     if not emergency.is_active:
         raise Conflict("该突发事件已解除")
     report = (report or "").strip()
