@@ -6,6 +6,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from wangge.community.activities.api import router as activities_router
+from wangge.community.elections.api import router as elections_router
+from wangge.community.notices.api import router as notices_router
+from wangge.community.venues.api import router as venues_router
 from wangge.core.auth import API_AUTH
 from wangge.core.errors import ApplicationError
 from wangge.fieldwork.cameras.api import router as cameras_router
@@ -15,6 +19,9 @@ from wangge.fieldwork.gates.api import router as gates_router
 from wangge.fieldwork.incidents.api import router as incidents_router
 from wangge.fieldwork.visitors.api import router as visitors_router
 from wangge.fieldwork.visits.api import router as visits_router
+from wangge.hall.agenda.api import router as agenda_router
+from wangge.hall.consultations.api import router as consultations_router
+from wangge.hall.meetings.api import router as meetings_router
 from wangge.matters.api import router as matters_router
 from wangge.notify.api import router as notify_router
 from wangge.people.api import auth_router
@@ -84,3 +91,10 @@ api.add_router("", visitors_router)
 api.add_router("", cameras_router)
 api.add_router("", incidents_router)
 api.add_router("", emergencies_router)
+api.add_router("", agenda_router)
+api.add_router("", meetings_router)
+api.add_router("", consultations_router)
+api.add_router("", activities_router)
+api.add_router("", venues_router)
+api.add_router("", elections_router)
+api.add_router("", notices_router)

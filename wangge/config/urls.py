@@ -24,6 +24,13 @@ urlpatterns = [
     path("", include("wangge.fieldwork.cameras.urls")),
     path("", include("wangge.fieldwork.incidents.urls")),
     path("", include("wangge.fieldwork.emergencies.urls")),
+    path("", include("wangge.hall.agenda.urls")),
+    path("", include("wangge.hall.meetings.urls")),
+    path("", include("wangge.hall.consultations.urls")),
+    path("", include("wangge.community.activities.urls")),
+    path("", include("wangge.community.venues.urls")),
+    path("", include("wangge.community.elections.urls")),
+    path("", include("wangge.community.notices.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -34,12 +34,22 @@ CAMERAS = "cameras.manage"  # keep the camera registry
 INCIDENTS = "incidents.handle"  # take incidents, review footage, hand over to the police
 EMERGENCY = "emergencies.declare"  # declare an emergency or a drill, give the all-clear
 
+# The deliberation hall and community life (wangge/hall, wangge/community).
+HALL = "hall.run"  # run a hall: sessions, agenda, invitations, attendance, minutes, votes, resolutions, publishing
+CONSULT = "consultations.run"  # open a consultation of residents and read its answers
+ACTIVITIES = "activities.manage"  # hold activities: sign-ups, check-in, attendance
+VENUES = "venues.manage"  # keep venues and decide their bookings
+ELECTIONS = "elections.run"  # run an awards election: nominations, voting window, results
+NOTICES = "notices.publish"  # publish notices to residents
+
 _LEAD = {VIEW, EDIT_REGISTRY, UNMASK, MANAGE_PEOPLE, DISPATCH, SUPERVISE,
-         VISIT, PLAN_VISITS, MEDIATE, GATE, ROSTER, CAMERAS, INCIDENTS, EMERGENCY}
+         VISIT, PLAN_VISITS, MEDIATE, GATE, ROSTER, CAMERAS, INCIDENTS, EMERGENCY,
+         HALL, CONSULT, ACTIVITIES, VENUES, ELECTIONS, NOTICES}
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.TWO_COMMITTEE_MEMBER: frozenset(_LEAD),
     Role.GRID_LEADER: frozenset(_LEAD),
-    Role.GRID_MEMBER: frozenset({VIEW, EDIT_REGISTRY, UNMASK, DISPATCH, VISIT, MEDIATE, INCIDENTS}),
+    Role.GRID_MEMBER: frozenset({VIEW, EDIT_REGISTRY, UNMASK, DISPATCH, VISIT, MEDIATE, INCIDENTS, ACTIVITIES,
+                                 NOTICES}),
     Role.MICRO_GRID_MEMBER: frozenset({VIEW, VISIT}),
     Role.BUILDING_STEWARD: frozenset({VIEW, VISIT}),
     Role.INFORMATION_OFFICER: frozenset({VIEW, CAMERAS}),
@@ -47,7 +57,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PROPERTY_STAFF: frozenset({VIEW, GATE, CAMERAS, INCIDENTS}),
     Role.JOINT_UNIT_LIAISON: frozenset({VIEW, INCIDENTS}),
     Role.RESIDENT_REPRESENTATIVE: frozenset({VIEW}),
-    Role.PARTY_BUILDING_HEAD: frozenset({VIEW, VISIT}),
+    Role.PARTY_BUILDING_HEAD: frozenset({VIEW, VISIT, ACTIVITIES}),
 }
 
 

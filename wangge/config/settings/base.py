@@ -45,6 +45,13 @@ INSTALLED_APPS = [
     "wangge.fieldwork.cameras",
     "wangge.fieldwork.incidents",
     "wangge.fieldwork.emergencies",
+    "wangge.hall.agenda",
+    "wangge.hall.meetings",
+    "wangge.hall.consultations",
+    "wangge.community.activities",
+    "wangge.community.venues",
+    "wangge.community.elections",
+    "wangge.community.notices",
 ]
 
 MIDDLEWARE = [

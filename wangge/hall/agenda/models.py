@@ -1,0 +1,102 @@
+"""议事日程: the hall of a community, its sittings and their agenda. The meetings and consultations apps
+build on `Session` and `Item`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wangge.core.models import TenantModel
+
+
+class Hall(TenantModel):
+    """A community's deliberation hall (红色物业议事厅), which sits on a fixed day each month."""
+
+    community = models.ForeignKey(
+        "registry.GridNode", verbose_name=_("社区"), on_delete=models.PROTECT, related_name="halls"
+    )
+    name = models.CharField(_("名称"), max_length=60)
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("议事厅")
+        verbose_name_plural = _("议事厅")
+        ordering = ["community_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SessionStatus(models.TextChoices):
+    PLANNED = "planned", _("待召开")
+    HELD = "held", _("已召开")
+    PUBLISHED = "published", _("已公开")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Session(TenantModel):
+    """One sitting of a hall (the deliberation day)."""
+
+    hall = models.ForeignKey(Hall, verbose_name=_("议事厅"), on_delete=models.PROTECT, related_name="sessions")
+    title = models.CharField(_("标题"), max_length=100)
+    starts_at = models.DateTimeField(_("开始时间"), db_index=True)
+    ends_at = models.DateTimeField(_("结束时间"))
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=SessionStatus.choices, default=SessionStatus.PLANNED)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("议事会议")
+        verbose_name_plural = _("议事会议")
+        ordering = ["-starts_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["hall", "starts_at"], name="agenda_one_session_a_time")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ItemKind(models.TextChoices):
+    URGENT = "urgent", _("集中反映的迫切事")
+    DIFFICULT = "difficult", _("协商协调的疑难事")
+    MAJOR = "major", _("征求意见的重大事")
+
+
+class ItemStatus(models.TextChoices):
+    PROPOSED = "proposed", _("待列入")
+    SCHEDULED = "scheduled", _("已列入议程")
+    DISCUSSED = "discussed", _("已议")
+    DEFERRED = "deferred", _("暂缓")
+    DECLINED = "declined", _("不予列入")
+
+
+class Item(TenantModel):
+    """An agenda item of a session (or a proposal waiting for one): one of the article's three kinds, with
+    the key small matters it carries."""
+
+    hall = models.ForeignKey(Hall, verbose_name=_("议事厅"), on_delete=models.PROTECT, related_name="items")
+    session = models.ForeignKey(
+        Session, verbose_name=_("会议"), on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+    )
+    kind = models.CharField(_("类别"), max_length=12, choices=ItemKind.choices)
+    title = models.CharField(_("议题"), max_length=100)
+    description = models.TextField(_("说明"), max_length=4000, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=ItemStatus.choices, default=ItemStatus.PROPOSED)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    minutes_planned = models.PositiveSmallIntegerField(_("计划时长（分钟）"), default=15)
+    matters = models.ManyToManyField("matters.Matter", verbose_name=_("关联事项"), blank=True, related_name="hall_items")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提出人"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("议题")
+        verbose_name_plural = _("议题")
+        ordering = ["session_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
