@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("wangge.hall.agenda.urls")),
     path("", include("wangge.hall.meetings.urls")),
     path("", include("wangge.hall.consultations.urls")),
+    path("", include("wangge.community.urls")),
     path("", include("wangge.community.activities.urls")),
     path("", include("wangge.community.venues.urls")),
     path("", include("wangge.community.elections.urls")),

@@ -23,12 +23,17 @@ from wangge.people.models import Duty, Membership, Organisation, Person
 from wangge.registry import services as registry
 from wangge.registry.models import Building, GridNode, Household, Level, Resident, Unit
 
+from .activities import load_activities, load_venues
+from .agenda import load_agenda
 from .cameras import load_cameras, load_incidents
+from .consultations import load_consultations
 from .disputes import load_disputes
+from .elections import load_elections, load_notices
 from .emergencies import load_emergencies
 from .gates import load_gates
 from .generator import DEMO_PASSWORD, DUTY_START, FEATURED_CODE, SECOND_CODE, GridPlan, Plan
 from .matters import load_matters
+from .meetings import load_meetings
 from .visitors import load_visitors
 from .visits import load_visits
 
@@ -62,6 +67,7 @@ class LoadResult:
     skipped_logins: list[str] = field(default_factory=list)
     matters: dict[str, int] = field(default_factory=dict)   # what load_matters wrote: matters, events, …
     fieldwork: dict[str, int] = field(default_factory=dict)  # what the field-work loaders wrote
+    community: dict[str, int] = field(default_factory=dict)  # what the hall and community loaders wrote
 
 
 def demo_loaded() -> bool:
@@ -83,8 +89,9 @@ def load_plan(plan: Plan, *, progress: Progress = _silent, password: str = DEMO_
         skipped = _people(plan, grids, residents, progress, password)
         matters = load_matters(plan)
         fieldwork = load_fieldwork()
+        community = load_community()
     return LoadResult(loaded=True, seconds=time.perf_counter() - started, skipped_logins=skipped, matters=matters,
-                      fieldwork=fieldwork)
+                      fieldwork=fieldwork, community=community)
 
 
 def load_fieldwork() -> dict[str, int]:
@@ -92,6 +99,16 @@ def load_fieldwork() -> dict[str, int]:
     counts: dict[str, int] = {}
     for load in (load_gates, load_visitors, load_visits, load_disputes, load_cameras, load_incidents,
                  load_emergencies):
+        counts.update(load())
+    return counts
+
+
+def load_community() -> dict[str, int]:
+    """The deliberation hall (sessions and agenda first, then what happened at them, then consultations on
+    their major items) and community life (venues before the activities held in them)."""
+    counts: dict[str, int] = {}
+    for load in (load_agenda, load_meetings, load_consultations, load_venues, load_activities, load_elections,
+                 load_notices):
         counts.update(load())
     return counts
 

@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("venues/", views.venue_list, name="venues"),
+    path("venues/<int:venue_id>/book/", views.book, name="venue-book"),
+    path("bookings/", views.booking_list, name="bookings"),
+    path("bookings/<int:booking_id>/decide/", views.decide, name="booking-decide"),
+    path("bookings/<int:booking_id>/cancel/", views.cancel, name="booking-cancel"),
+]

@@ -3,11 +3,20 @@ build on `Session` and `Item`."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.models import TenantModel
+
+
+class NonWorkingDay(models.TextChoices):
+    KEEP = "keep", _("照常举行")
+    NEXT = "next", _("顺延到下一个工作日")
+    PREVIOUS = "previous", _("提前到上一个工作日")
 
 
 class Hall(TenantModel):
@@ -20,6 +29,33 @@ class Hall(TenantModel):
     place = models.CharField(_("地点"), max_length=100, blank=True)
     active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # The recurrence rule: the day of the month at a set time, moved off non-working days as chosen.
+    day_of_month = models.PositiveSmallIntegerField(
+        _("每月议事日"), default=10, validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("1–28日；默认每月10日"),
+    )
+    start_time = models.TimeField(_("开始时间"), default=dt.time(9, 0))
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("会议时长（分钟）"), default=120, validators=[MinValueValidator(15), MaxValueValidator(720)]
+    )
+    on_non_working_day = models.CharField(
+        _("逢周末或节假日"), max_length=10, choices=NonWorkingDay.choices, default=NonWorkingDay.KEEP
+    )
+    months_ahead = models.PositiveSmallIntegerField(
+        _("提前排期（月）"), default=3, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    # Suggestions: open matters of one category under one grid of `collective_level`, from at least
+    # `collective_min_households` households within `collective_window_days` days.
+    collective_min_households = models.PositiveSmallIntegerField(
+        _("集中反映最少户数"), default=3, validators=[MinValueValidator(2), MaxValueValidator(100)]
+    )
+    collective_window_days = models.PositiveSmallIntegerField(
+        _("集中反映时间窗（天）"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    collective_level = models.CharField(
+        _("同一网格的层级"), max_length=16, default="estate_grid",
+        choices=[("area_grid", _("社区区域网格")), ("estate_grid", _("小区全科网格")), ("micro_grid", _("楼栋单元微网格"))],
+    )
 
     class Meta:
         verbose_name = _("议事厅")
@@ -47,12 +83,20 @@ class Session(TenantModel):
     place = models.CharField(_("地点"), max_length=100, blank=True)
     status = models.CharField(_("状态"), max_length=12, choices=SessionStatus.choices, default=SessionStatus.PLANNED)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # The date the rule gave it: a moved session keeps it, so the rule never creates it a second time.
+    scheduled_for = models.DateField(_("按规则的日期"), null=True, blank=True)
+    moved_from = models.DateTimeField(_("原定时间"), null=True, blank=True)
+    cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("议事会议")
         verbose_name_plural = _("议事会议")
         ordering = ["-starts_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["hall", "starts_at"], name="agenda_one_session_a_time")]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "starts_at"], name="agenda_one_session_a_time"),
+            models.UniqueConstraint(fields=["hall", "scheduled_for"], condition=models.Q(scheduled_for__isnull=False),
+                                    name="agenda_one_session_per_rule_date"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -70,6 +114,15 @@ class ItemStatus(models.TextChoices):
     DISCUSSED = "discussed", _("已议")
     DEFERRED = "deferred", _("暂缓")
     DECLINED = "declined", _("不予列入")
+
+
+class ItemOrigin(models.TextChoices):
+    RESIDENT = "resident", _("居民提议")
+    STAFF = "staff", _("工作人员")
+    SUGGESTED = "suggested", _("系统建议")
+
+
+OPEN_ITEM_STATUSES = (ItemStatus.PROPOSED, ItemStatus.SCHEDULED, ItemStatus.DEFERRED)
 
 
 class Item(TenantModel):
@@ -92,6 +145,12 @@ class Item(TenantModel):
         related_name="+",
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    origin = models.CharField(_("来源"), max_length=12, choices=ItemOrigin.choices, default=ItemOrigin.STAFF)
+    decline_reason = models.CharField(_("不予列入原因"), max_length=500, blank=True)
+    deferred_from = models.ForeignKey(
+        Session, verbose_name=_("从该会议暂缓"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("议题")

@@ -73,10 +73,34 @@ OTHERS = {
     "incident_handover", "incident_conclude",
     "emergency_list", "emergency_declare", "emergency_get", "emergency_households", "emergency_household_status",
     "emergency_clear",
+    # The deliberation hall and community life: each app's tests walk its endpoints the same way
+    # (wangge/hall/<app>/tests, wangge/community/<app>/tests).
+    "hall_create", "hall_get", "hall_item_create", "hall_item_get", "hall_item_list", "hall_item_update", "hall_list",
+    "hall_session_get", "hall_session_list", "hall_session_update", "hall_suggestion_accept", "hall_suggestions",
+    "hall_update",
+    "meeting_invitation_list", "meeting_invite", "meeting_invite_usual", "meeting_rsvp_get", "meeting_rsvp",
+    "meeting_rsvp_checkin", "meeting_checkin", "meeting_attendance", "meeting_attendance_add", "meeting_quorum",
+    "meeting_rules_get", "meeting_rules_update", "meeting_minutes_list", "meeting_minutes_update",
+    "meeting_minutes_pdf", "meeting_motion_list", "meeting_motion_create", "meeting_motion_open",
+    "meeting_motion_close", "meeting_hands_record", "meeting_vote", "meeting_resolution_create",
+    "meeting_resolution_list", "meeting_mark_held", "meeting_publish",
+    "consultation_list", "consultation_create", "consultation_get", "consultation_update", "consultation_document_add",
+    "consultation_document", "consultation_open", "consultation_close", "consultation_respond", "consultation_results",
+    "activity_list", "activity_create", "activity_stats", "activity_get", "activity_update", "activity_signup",
+    "activity_signups", "activity_signup_cancel", "activity_checkin",
+    "venue_list", "venue_create", "venue_get", "venue_update", "booking_list", "booking_create", "booking_get",
+    "booking_decide", "booking_cancel",
+    "election_list", "election_create", "election_get", "election_update", "election_publish",
+    "election_nominations", "election_nominate", "election_candidate_approve", "election_vote", "election_results",
+    "election_audit",
+    "notice_list", "notice_create", "notice_get", "notice_update", "notice_publish", "notice_withdraw",
+    "notice_receipts",
 }
-# Public without a login: the categories (as Open311's service list is), and a gate's visitor form (the
-# visitor scans the gate's QR code; the token in it is the gate).
-PUBLIC = {"auth_token", "category_list", "visitor_gate_get", "visitor_register"}
+# Public without a login: the categories (as Open311's service list is), a gate's visitor form (the visitor
+# scans the gate's QR code; the token in it is the gate), and a meeting invitation's RSVP.
+PUBLIC = {"auth_token", "category_list", "visitor_gate_get", "visitor_register",
+          # An invitation's RSVP link: the token in it is the invitation.
+          "meeting_rsvp_get", "meeting_rsvp", "meeting_rsvp_checkin"}
 LIST_PATHS = {
     "grid_list": "/grids", "building_list": "/buildings", "unit_list": "/units", "household_list": "/households",
     "resident_list": "/residents", "person_list": "/persons", "organisation_list": "/organisations",

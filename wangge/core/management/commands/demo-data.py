@@ -60,5 +60,13 @@ class Command(BaseCommand):
                 f"门岗 {f.get('gate_posts', 0)} 个，访客 {f.get('visitors', 0)} 人次，摄像头 {f.get('cameras', 0)} 个，"
                 f"案事件 {f.get('incidents', 0)} 件，突发事件 {f.get('emergencies', 0)} 次"
             )
+        if result.community:
+            c = result.community
+            self.stdout.write(
+                f"  议事厅：会议 {c.get('hall_sessions', 0)} 次，议题 {c.get('hall_items', 0)} 个，"
+                f"决议 {c.get('meeting_resolutions', 0)} 项，征求意见 {c.get('consultations', 0)} 次；"
+                f"社区活动 {c.get('activities', 0)} 场（党建 {c.get('activities_party', 0)} 场），"
+                f"场地 {c.get('venues', 0)} 处，评选 {c.get('elections', 0)} 项，通知 {c.get('notices', 0)} 条"
+            )
         for username in result.skipped_logins:
             self.stderr.write(f"账号 {username} 已存在，未修改其密码")
