@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from ninja import Field, Schema
@@ -34,6 +35,15 @@ class InputSchema(Schema):
     def _no_nul(cls, value):
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("不能包含空字符（NUL）")
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _utc(cls, value):
+        """Times arrive with any offset (+19:59 is valid ISO 8601); PostgreSQL takes offsets up to ±15:59, so
+        every aware time is taken in UTC before it reaches a query or a row."""
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            return value.astimezone(dt.UTC)
         return value
 
 
