@@ -8,7 +8,7 @@ import re
 import opencc
 from pypinyin import Style, lazy_pinyin
 
-from .errors import InvalidInput
+from .errors import FieldError, InvalidInput
 
 
 @functools.cache
@@ -53,16 +53,26 @@ def search_key(*parts: str, pinyin: bool = True) -> str:
     return " ".join(words)
 
 
-def clean_text(value, field: str, *, limit: int, required: bool = False) -> str:
-    """A text field of a service's input, stripped: refused (naming `field`) when it is not text, carries a
-    NUL character (PostgreSQL refuses them), is empty but `required`, or is longer than `limit`."""
-    text = (value or "").strip() if isinstance(value, str) or value is None else None
-    if text is None:
-        raise InvalidInput.field(field, "应为文本")
-    if "\x00" in text:
-        raise InvalidInput.field(field, "不能包含空字符（NUL）")
-    if required and not text:
-        raise InvalidInput.field(field, "请填写")
-    if len(text) > limit:
-        raise InvalidInput.field(field, f"不能超过{limit}字（现有{len(text)}字）")
+def clean_text(value, field: str, *, limit: int, required: bool = False, label: str = "",
+               collapse: bool = False, errors: list | None = None) -> str:
+    """A text field of a service's input, stripped: refused (naming `field`, and `label` in the message when
+    given) when it is not text, carries a NUL character (PostgreSQL refuses them), is empty but `required`,
+    or is longer than `limit`. `collapse` also joins runs of whitespace into one space (names typed on a
+    phone). With `errors`, a problem is appended there as a FieldError instead of raised, so that a service
+    can name every wrong field at once."""
+    problem = None
+    if value is not None and not isinstance(value, str):
+        problem, text = "应为文本", ""
+    else:
+        text = " ".join((value or "").split()) if collapse else (value or "").strip()
+        if "\x00" in text:
+            problem = "不能包含空字符（NUL）"
+        elif required and not text:
+            problem = f"请填写{label}"
+        elif len(text) > limit:
+            problem = f"{label}不能超过{limit}字（现有{len(text)}字）"
+    if problem:
+        if errors is None:
+            raise InvalidInput.field(field, problem)
+        errors.append(FieldError(field, problem))
     return text

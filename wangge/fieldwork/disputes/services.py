@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from wangge.core import images, pii
 from wangge.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
+from wangge.core.text import clean_text
 from wangge.matters import services as matters
 from wangge.matters.models import Matter, State
 from wangge.notify.services import emit, notify
@@ -50,27 +51,6 @@ def _lock(dispute_id: int, actor: Actor) -> Dispute:
         raise NotFound("未找到该纠纷")
     require(actor.scope, MEDIATE, dispute.grid)
     return dispute
-
-
-def _text(value, field_name: str, *, limit: int, required: bool = False, errors: list[FieldError] | None = None,
-          label: str = "") -> str:
-    """Clean text; with `errors`, a problem is appended there instead of raised (to name every field)."""
-    problem = None
-    if value is not None and not isinstance(value, str):
-        problem, text = "应为文本", ""
-    else:
-        text = (value or "").strip()
-        if "\x00" in text:
-            problem = "不能包含空字符（NUL）"
-        elif required and not text:
-            problem = f"请填写{label}" if label else "请填写"
-        elif len(text) > limit:
-            problem = f"不能超过{limit}字（现有{len(text)}字）"
-    if problem:
-        if errors is None:
-            raise InvalidInput.field(field_name, problem)
-        errors.append(FieldError(field_name, problem))
-    return text
 
 
 def _raise(errors: list[FieldError]) -> None:
@@ -133,7 +113,7 @@ def _party(actor: Actor, dispute: Dispute, data: PartyIn, *, prefix: str, at) ->
         if dispute.pk and dispute.parties.filter(resident=resident).exists():
             raise InvalidInput.field(f"{prefix}resident", f"{resident.name}已是当事人")
         return Party(dispute=dispute, side=data.side, resident=resident, name=resident.name, added_at=at)
-    name = _text(data.name, f"{prefix}name", limit=50, required=True, errors=errors, label="当事人姓名")
+    name = clean_text(data.name, f"{prefix}name", limit=50, required=True, errors=errors, label="当事人姓名")
     phone = pii.normalize_phone(data.phone or "")
     if phone and (problem := pii.phone_problem(phone)):
         errors.append(FieldError(f"{prefix}phone", problem))
@@ -294,8 +274,8 @@ def dispute_open(*, actor, data: DisputeIn, at: dt.datetime | None = None) -> Di
     errors: list[FieldError] = []
     if data.kind not in Kind.values:
         errors.append(FieldError("kind", f"请选择纠纷类型（{'、'.join(Kind.values)}）"))
-    title = _text(data.title, "title", limit=TITLE_MAX, required=True, errors=errors, label="标题")
-    summary = _text(data.summary, "summary", limit=SUMMARY_MAX, errors=errors)
+    title = clean_text(data.title, "title", limit=TITLE_MAX, required=True, errors=errors, label="标题")
+    summary = clean_text(data.summary, "summary", limit=SUMMARY_MAX, errors=errors)
     _raise(errors)
     matter = None
     household = None
@@ -385,8 +365,8 @@ def dispute_session_add(
         errors.append(FieldError("held_at", "调解时间不能晚于现在"))
     elif held_at < dispute.opened_at - dt.timedelta(days=1):
         errors.append(FieldError("held_at", "调解时间不能早于纠纷登记时间"))
-    place = _text(place, "place", limit=100, required=True, errors=errors, label="调解地点")
-    notes = _text(notes, "notes", limit=NOTES_MAX, required=True, errors=errors, label="调解记录")
+    place = clean_text(place, "place", limit=100, required=True, errors=errors, label="调解地点")
+    notes = clean_text(notes, "notes", limit=NOTES_MAX, required=True, errors=errors, label="调解记录")
     party_ids = {p.pk for p in dispute.parties.all()}
     wanted = {_id(p, "parties_present") for p in parties_present}
     if wanted - party_ids:
@@ -456,7 +436,7 @@ def dispute_conclude(*, actor, dispute_id: int, outcome: OutcomeIn, at: dt.datet
     referred_to = ""
     follow_up = None
     if o.outcome == Status.AGREEMENT:
-        terms = _text(o.agreement_terms, "agreement_terms", limit=TERMS_MAX, required=True, errors=errors,
+        terms = clean_text(o.agreement_terms, "agreement_terms", limit=TERMS_MAX, required=True, errors=errors,
                       label="协议内容")
         today = timezone.localdate(at)
         follow_up = o.follow_up_on or today + dt.timedelta(days=FOLLOW_UP_DAYS)
@@ -474,13 +454,13 @@ def dispute_conclude(*, actor, dispute_id: int, outcome: OutcomeIn, at: dt.datet
             errors.append(FieldError("referred_to", "请选择移交去向：police（派出所）、court（人民法院）或 other（其他部门）"))
         else:
             referred_to = o.referred_to
-        referred_body = _text(o.referred_body, "referred_body", limit=100, required=True, errors=errors,
+        referred_body = clean_text(o.referred_body, "referred_body", limit=100, required=True, errors=errors,
                               label="接收单位名称")
     elif o.outcome == Status.FAILED:
-        failure = _text(o.failure_reason, "failure_reason", limit=REASON_MAX, required=True, errors=errors,
+        failure = clean_text(o.failure_reason, "failure_reason", limit=REASON_MAX, required=True, errors=errors,
                         label="调解不成的原因")
     else:
-        withdrawal = _text(o.withdrawal_reason, "withdrawal_reason", limit=REASON_MAX, required=True, errors=errors,
+        withdrawal = clean_text(o.withdrawal_reason, "withdrawal_reason", limit=REASON_MAX, required=True, errors=errors,
                            label="撤回原因")
     # Fields of the other outcomes are refused rather than silently dropped.
     stray = {
@@ -573,7 +553,7 @@ def dispute_follow_up(*, actor, dispute_id: int, note: str, done_on: dt.date | N
     if dispute.follow_up_done_on is not None:
         raise Conflict(f"已于 {dispute.follow_up_done_on:%Y-%m-%d} 回访")
     errors: list[FieldError] = []
-    note = _text(note, "note", limit=REASON_MAX, required=True, errors=errors, label="回访情况")
+    note = clean_text(note, "note", limit=REASON_MAX, required=True, errors=errors, label="回访情况")
     done_on = done_on or timezone.localdate(at)
     if done_on > timezone.localdate(at):
         errors.append(FieldError("done_on", "回访日期不能晚于今天"))
@@ -625,7 +605,7 @@ def dispute_party_unmask(*, actor, dispute_id: int, party_id: int, reason: str) 
     party = dispute.parties.select_related("resident").filter(pk=party_id).first()
     if party is None:
         raise NotFound("未找到该当事人")
-    reason = _text(reason, "reason", limit=200, required=True, label="查看事由")
+    reason = clean_text(reason, "reason", limit=200, required=True, label="查看事由")
     if len(reason) < 2:
         raise InvalidInput.field("reason", "请说明查看事由")
     PiiAccessLog.objects.create(

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from wangge.core import pii
 from wangge.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, full_clean
+from wangge.core.text import clean_text
 from wangge.notify.services import emit, notify, sms_to_numbers
 from wangge.people.access import EMERGENCY, VIEW, Scope, actor_scope, require
 from wangge.people.models import Duty, Membership, Organisation, OrganisationKind, Person, Role
@@ -78,13 +79,6 @@ def _common_grid(grids: list[GridNode]) -> GridNode:
     return GridNode.objects.get(pk=int(common[-1]))
 
 
-def _check_text(value: str | None, field: str, limit: int, label: str) -> str:
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise InvalidInput.field(field, f"{label}不能超过{limit}字")
-    return value
-
-
 # -- declare --------------------------------------------------------------------------------------------------
 
 
@@ -101,8 +95,8 @@ def emergency_declare(
     scope = actor_scope(actor)
     if kind not in Kind.values:
         raise InvalidInput.field("kind", f"类别应为：{'、'.join(str(k.label) for k in Kind)}")
-    title = _check_text(title, "title", TITLE_MAX, "标题")
-    description = _check_text(description, "description", DESCRIPTION_MAX, "情况说明")
+    title = clean_text(title, "title", limit=TITLE_MAX, label="标题")
+    description = clean_text(description, "description", limit=DESCRIPTION_MAX, label="情况说明")
     building_ids = list(dict.fromkeys(buildings or []))
     if grid is None and not building_ids:
         raise InvalidInput.field("grid", "请选择发生的网格或楼栋")
@@ -259,7 +253,7 @@ def emergency_household_status(
     require(scope, VIEW, unit.micro_grid or unit.building.estate_grid)
     if status not in HouseholdState.values:
         raise InvalidInput.field("status", f"状态应为：{'、'.join(str(s.label) for s in HouseholdState)}")
-    note = _check_text(note, "note", NOTE_MAX, "备注")
+    note = clean_text(note, "note", limit=NOTE_MAX, label="备注")
     if not emergency.is_active:
         raise Conflict("突发事件已解除，不能再更改住户状态")
     person = _person(actor)

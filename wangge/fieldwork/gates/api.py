@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import Query, Router, Status
 
 from wangge.core.schemas import ERRORS, Id, list_of, page_of
-from wangge.people.access import request_scope
+from wangge.people.access import Actor, request_scope
 
 from . import selectors, services
 from .schemas import (
@@ -181,5 +181,5 @@ def duty_swap_create(request, payload: SwapIn):
 @router.post("/duty/swaps/{swap_id}/decision", response={200: SwapOut, **ERRORS}, operation_id="duty_swap_decide")
 def duty_swap_decide(request, swap_id: Id, payload: SwapDecisionIn):
     """The post's leader approves (overlaps checked again) or rejects a swap request."""
-    services.swap_decide(actor=request_scope(request), swap_id=swap_id, approve=payload.approve, note=payload.note)
+    services.swap_decide(actor=Actor.for_request(request), swap_id=swap_id, approve=payload.approve, note=payload.note)
     return swap_out(selectors.swap_get(actor=request_scope(request), swap_id=swap_id))

@@ -19,8 +19,9 @@ from django.utils import timezone
 from wangge.core import geo
 from wangge.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied, full_clean
 from wangge.core.schemas import MAX_ID
+from wangge.core.text import clean_text
 from wangge.notify.services import notify
-from wangge.people.access import GATE, ROLE_CAPABILITIES, ROSTER, Scope, actor_scope, require
+from wangge.people.access import GATE, ROLE_CAPABILITIES, ROSTER, Actor, Scope, actor_scope, require
 from wangge.people.models import Duty, Person
 from wangge.registry.models import GridNode, Level
 
@@ -70,10 +71,6 @@ def leaders_of(post: Post) -> list[Person]:
         if found:
             return list({p.pk: p for p in found}.values())
     return []
-
-
-def _person_of(scope: Scope) -> Person | None:
-    return Person.objects.filter(pk=scope.person_id).first() if scope.person_id else None
 
 
 def _lock_persons(ids) -> None:
@@ -600,7 +597,8 @@ def swap_create(
 def swap_decide(*, actor, swap_id: int, approve: bool, note: str = "", at: dt.datetime | None = None) -> SwapRequest:
     """The post's leader (roster capability at the estate) approves or rejects. Approval checks again
     that the shifts have not started and that nobody ends up with two overlapping shifts."""
-    scope = actor_scope(actor)
+    actor = Actor.of(actor)
+    scope = actor.scope
     swap = (SwapRequest.objects.select_for_update(of=("self",))
             .select_related("shift__post__estate", "exchange_shift", "requested_by", "to_person").filter(pk=swap_id).first()
             if swap_id <= MAX_ID else None)
@@ -610,9 +608,7 @@ def swap_decide(*, actor, swap_id: int, approve: bool, note: str = "", at: dt.da
     require(scope, ROSTER, post.estate)
     if swap.status != SwapStatus.PENDING:
         raise Conflict(f"该申请{swap.get_status_display()}，不能再审批")
-    note = (note or "").strip()
-    if len(note) > REASON_MAX:
-        raise InvalidInput.field("note", f"审批意见不能超过 {REASON_MAX} 个字")
+    note = clean_text(note, "note", limit=REASON_MAX, label="审批意见")
     at = at or timezone.now()
     if approve:
         _lock_persons([swap.requested_by_id, swap.to_person_id])
@@ -633,7 +629,7 @@ def swap_decide(*, actor, swap_id: int, approve: bool, note: str = "", at: dt.da
             exchange.person_id = swap.requested_by_id
             exchange.save(update_fields=["person"])
     swap.status = SwapStatus.APPROVED if approve else SwapStatus.REJECTED
-    swap.decided_by = _person_of(scope)
+    swap.decided_by = actor.person
     swap.decided_at = at
     swap.decision_note = note
     swap.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])

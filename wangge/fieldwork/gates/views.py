@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from wangge.core.errors import ApplicationError, InvalidInput
 from wangge.core.views import refusals
-from wangge.people.access import GATE, ROSTER, request_scope
+from wangge.people.access import GATE, ROSTER, Actor, request_scope
 
 from . import selectors, services
 from .coverage import gap_label
@@ -252,7 +252,7 @@ def swaps(request):
 def swap_decide(request, swap_id: int):
     approve = request.POST.get("approve") == "1"
     try:
-        services.swap_decide(actor=request_scope(request), swap_id=swap_id, approve=approve,
+        services.swap_decide(actor=Actor.for_request(request), swap_id=swap_id, approve=approve,
                              note=request.POST.get("note", ""))
         messages.success(request, _("已同意换班") if approve else _("已驳回换班申请"))
     except ApplicationError as exc:

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from wangge.core import pii
 from wangge.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
+from wangge.core.text import clean_text
 from wangge.fieldwork.gates.models import Post
 from wangge.notify.services import notify
-from wangge.people.access import GATE, ROSTER, UNMASK, Scope, actor_scope, require
+from wangge.people.access import GATE, ROSTER, UNMASK, Actor, Scope, actor_scope, require
 from wangge.people.models import Person, PiiAccessLog
 from wangge.registry.models import GridNode, Household, Level, Unit
 
@@ -39,22 +40,6 @@ _CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 
 def retention_days() -> int:
     return settings.VISITOR_RETENTION_DAYS
-
-
-def _user_and_label(actor) -> tuple[object | None, str]:
-    if actor is None or isinstance(actor, Scope):
-        return None, "系统"
-    person = getattr(actor, "person", None)
-    return actor, (person.name if person else actor.get_username())
-
-
-def _text(value, field: str, label: str, *, limit: int, required: bool = True) -> str:
-    value = " ".join(str(value or "").split())
-    if required and not value:
-        raise InvalidInput.field(field, f"请填写{label}")
-    if len(value) > limit:
-        raise InvalidInput.field(field, f"{label}不能超过{limit}个字")
-    return value
 
 
 # -- rules -----------------------------------------------------------------------------------------
@@ -108,7 +93,7 @@ def _clean_items(items: list[dict]) -> list[dict]:
         if code in seen:
             raise InvalidInput.field(f"items.{i}.code", f"代码 {code} 重复")
         seen.add(code)
-        label = _text(raw.get("label"), f"items.{i}.label", "名称", limit=30)
+        label = clean_text(raw.get("label"), f"items.{i}.label", label="名称", limit=30, required=True, collapse=True)
         kind = raw.get("kind")
         if kind not in Kind.values:
             raise InvalidInput.field(f"items.{i}.kind", "类型应为 measure（测量）或 check（查验）")
@@ -116,7 +101,7 @@ def _clean_items(items: list[dict]) -> list[dict]:
                 "active": bool(raw.get("active", True)), "order": i, "unit": "", "min_value": None,
                 "max_value": None, "pass_label": ""}
         if kind == Kind.MEASURE:
-            item["unit"] = _text(raw.get("unit"), f"items.{i}.unit", "单位", limit=10, required=False)
+            item["unit"] = clean_text(raw.get("unit"), f"items.{i}.unit", label="单位", limit=10, required=False, collapse=True)
             item["min_value"] = _decimal(raw.get("min"), f"items.{i}.min")
             item["max_value"] = _decimal(raw.get("max"), f"items.{i}.max")
             if item["min_value"] is None and item["max_value"] is None:
@@ -124,8 +109,8 @@ def _clean_items(items: list[dict]) -> list[dict]:
             if None not in (item["min_value"], item["max_value"]) and item["min_value"] > item["max_value"]:
                 raise InvalidInput.field(f"items.{i}.max", "上限不能小于下限")
         else:
-            item["pass_label"] = _text(raw.get("pass_label"), f"items.{i}.pass_label", "通过标准", limit=30,
-                                       required=False)
+            item["pass_label"] = clean_text(raw.get("pass_label"), f"items.{i}.pass_label", label="通过标准", limit=30,
+                                       required=False, collapse=True)
         cleaned.append(item)
     return cleaned
 
@@ -211,14 +196,14 @@ def visitor_register(*, token: str, name: str, phone: str, purpose: str, unit: i
             errors.extend(exc.errors)
             return ""
 
-    name = check(lambda: _text(name, "name", "姓名", limit=NAME_MAX))
-    purpose = check(lambda: _text(purpose, "purpose", "来访事由", limit=PURPOSE_MAX))
+    name = check(lambda: clean_text(name, "name", label="姓名", limit=NAME_MAX, required=True, collapse=True))
+    purpose = check(lambda: clean_text(purpose, "purpose", label="来访事由", limit=PURPOSE_MAX, required=True, collapse=True))
     problem = pii.phone_problem(phone)
     if problem:
         errors.append(FieldError("phone", f"手机号{problem}，请填写11位手机号，如 13812345678"))
     phone = pii.normalize_phone(phone)
-    room = check(lambda: _text(room, "room", "房号", limit=ROOM_MAX, required=False))
-    host = check(lambda: _text(host, "host", "被访地址", limit=HOST_MAX, required=False))
+    room = check(lambda: clean_text(room, "room", label="房号", limit=ROOM_MAX, required=False, collapse=True))
+    host = check(lambda: clean_text(host, "host", label="被访地址", limit=HOST_MAX, required=False, collapse=True))
     household = None
     host_text = ""
     if unit not in (None, ""):
@@ -312,8 +297,8 @@ def visitor_check(*, actor, visitor_id: int, post_id: int, decision: str, values
     under, and admits or refuses them. A value out of range (or a failed check) flags the visit; admitting
     a flagged visitor needs a note saying why. A visitor registered at another estate's gate cannot be
     checked here."""
-    scope = actor_scope(actor)
-    user, label = _user_and_label(actor)
+    actor = Actor.of(actor)
+    scope, user, label = actor.scope, actor.user, actor.label
     visitor = _visible_locked(visitor_id, scope)
     post = Post.objects.select_related("estate").filter(pk=post_id).first()
     if post is None or not scope.can(GATE, post.estate):
@@ -401,14 +386,14 @@ def visitor_confirm(*, actor, visitor_id: int, confirmed: bool = True, now: dt.d
 def visitor_unmask(*, actor, visitor_id: int, reason: str) -> str:
     """The visitor's phone in full, e.g. to trace contacts; for those who may unmask personal information
     over the estate. Who saw it, when and why is logged."""
-    scope = actor_scope(actor)
-    user, _ = _user_and_label(actor)
+    actor = Actor.of(actor)
+    scope, user = actor.scope, actor.user
     if user is None:
         raise PermissionDenied("需要登录")
     visitor = _visible_locked(visitor_id, scope)
     if not scope.can(UNMASK, visitor.estate):
         raise PermissionDenied("您不能查看访客的完整电话")
-    reason = _text(reason, "reason", "查看事由", limit=200)
+    reason = clean_text(reason, "reason", label="查看事由", limit=200, required=True, collapse=True)
     if len(reason) < 2:
         raise InvalidInput.field("reason", "请说明查看事由")
     PiiAccessLog.objects.create(actor=user, subject_name=visitor.name[:50], fields="phone", purpose="visitor",

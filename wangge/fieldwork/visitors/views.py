@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wangge.core.errors import ApplicationError, Conflict, InvalidInput, NotFound
 from wangge.core.schemas import MAX_ID
 from wangge.core.views import forbidden, is_htmx, refusals
-from wangge.people.access import GATE, ROSTER, UNMASK, request_scope
+from wangge.people.access import GATE, ROSTER, UNMASK, Actor, request_scope
 
 from . import selectors, services
 from .limits import TooManyRequests, throttle_register
@@ -140,7 +140,7 @@ def check(request, visitor_id: int):
     note = request.POST.get("note", "")
     decision = request.POST.get("decision", "")
     try:
-        visitor = services.visitor_check(actor=request.user, visitor_id=visitor_id, post_id=post.pk, decision=decision,
+        visitor = services.visitor_check(actor=Actor.for_request(request), visitor_id=visitor_id, post_id=post.pk, decision=decision,
                                          values=values, note=note)
     except (InvalidInput, Conflict) as exc:
         errors = _errors(exc) if isinstance(exc, InvalidInput) else {"form": exc.message}
@@ -173,7 +173,7 @@ def detail(request, visitor_id: int):
 @refusals
 def unmask(request, visitor_id: int):
     try:
-        phone = services.visitor_unmask(actor=request.user, visitor_id=visitor_id, reason=request.POST.get("reason", ""))
+        phone = services.visitor_unmask(actor=Actor.for_request(request), visitor_id=visitor_id, reason=request.POST.get("reason", ""))
     except InvalidInput as exc:
         return render(request, "visitors/_unmask.html", {"v_id": visitor_id, "error": exc.message}, status=422)
     return render(request, "visitors/_unmask.html", {"v_id": visitor_id, "phone": phone})

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wangge.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied, full_clean
+from wangge.core.text import clean_text
 from wangge.matters import services as matters
 from wangge.matters.models import Source
 from wangge.matters.services import Actor
@@ -24,19 +25,6 @@ MATTERS_MAX = 5
 BACKDATE_DAYS = 30          # a visit may be logged up to this many days after it happened
 FOLLOW_UP_MAX_DAYS = 366    # a follow-up date at most a year after the visit
 FUTURE_SLACK = dt.timedelta(minutes=10)  # phone clocks run a little ahead
-
-
-def _text(value, field: str, *, limit: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput.field(field, "应为文本")
-    text = value.strip()
-    if "\x00" in text:
-        raise InvalidInput.field(field, "不能包含空字符（NUL）")
-    if len(text) > limit:
-        raise InvalidInput.field(field, f"不能超过{limit}字（现有{len(text)}字）")
-    return text
 
 
 # -- plans -------------------------------------------------------------------------------------------
@@ -93,7 +81,7 @@ def visit_plan_create(
         raise Conflict("该网格已有走访计划，请修改原计划", errors=[FieldError("grid", "该网格已有走访计划")])
     plan = VisitPlan(
         grid=node, period_days=period_days, care_period_days=care_period_days, care_flags=flags,
-        active=bool(active), note=_text(note, "note", limit=200),
+        active=bool(active), note=clean_text(note, "note", limit=200),
         updated_by=actor.user if actor.user_id else None, subdistrict=node.tenant,
     )
     full_clean(plan)
@@ -127,7 +115,7 @@ def visit_plan_update(*, actor=None, plan_id: int, **changes) -> VisitPlan:
             raise InvalidInput.field("active", "应为 true 或 false")
         plan.active = changes["active"]
     if "note" in changes:
-        plan.note = _text(changes["note"], "note", limit=200)
+        plan.note = clean_text(changes["note"], "note", limit=200)
     plan.updated_by = actor.user if actor.user_id else None
     full_clean(plan)
     plan.save()
@@ -211,7 +199,7 @@ def visit_log(
         choices = "、".join(f"{o.value}（{o.label}）" for o in Outcome)
         raise InvalidInput.field("outcome", f"请选择走访结果：{choices}")
     at = _when(visited_at, now)
-    text = _text(notes, "notes", limit=NOTES_MAX)
+    text = clean_text(notes, "notes", limit=NOTES_MAX)
     if follow_up_on is not None:
         if not isinstance(follow_up_on, dt.date) or isinstance(follow_up_on, dt.datetime):
             raise InvalidInput.field("follow_up_on", "应为日期，如 2026-05-01")
