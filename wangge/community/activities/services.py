@@ -64,7 +64,7 @@ def _apply(activity: Activity, actor: Actor, data: dict) -> None:
         activity.description = clean_text(data["description"], "description", limit=5000)
     if "place" in data:
         activity.place = clean_text(data["place"], "place", limit=120)
-    if "venue" in data:
+    if "venue" in data and (data["venue"] is None or data["venue"] != activity.venue_id):
         venue = None
         if data["venue"] is not None:
             venue = Venue.objects.filter(pk=data["venue"], active=True).select_related("community").first()
@@ -133,8 +133,9 @@ def activity_create(*, actor, grid: int, kind: str, title: str, starts_at: dt.da
 
 @transaction.atomic
 def activity_update(*, actor, activity_id: int, **changes) -> Activity:
-    """Change an activity (ACTIVITIES over its grid). Raising the capacity moves the first on the waiting
-    list up into the new places."""
+    """Change an activity (ACTIVITIES over its grid). The capacity cannot go below the places taken;
+    raising it moves the first on the waiting list up into the new places, in the same transaction. A venue
+    left as it was is not checked again (it may have been closed for new activities since)."""
     actor = Actor.of(actor)
     activity = selectors.activity_get(actor=actor.scope, activity_id=activity_id)
     _require_manage(actor, activity)
@@ -150,12 +151,36 @@ def activity_update(*, actor, activity_id: int, **changes) -> Activity:
     if activity.capacity is not None and "capacity" in changes and taken > activity.capacity:
         raise InvalidInput.field("capacity", f"已有{taken}人报名，名额不能少于{taken}")
     activity.save()
-    _promote(activity)
+    _promote(activity, because="名额已增加" if "capacity" in changes else "有了空余名额")
     if activity.status == Status.CANCELLED and was != Status.CANCELLED:
-        persons = [s.person for s in activity.signups.filter(status__in=[*TAKING_PLACE, SignUpStatus.WAITING])
-                   .select_related("person")]
-        notify(recipients=persons, event="activity.cancelled", title=f"活动已取消：{activity.title}",
-               link=f"/activities/{activity.pk}/", subdistrict_id=activity.subdistrict_id)
+        _tell_cancelled(activity)
+    return activity
+
+
+def _tell_cancelled(activity: Activity, reason: str = "") -> None:
+    persons = [s.person for s in activity.signups.filter(status__in=[*TAKING_PLACE, SignUpStatus.WAITING])
+               .select_related("person")]
+    notify(recipients=persons, event="activity.cancelled", title=f"活动已取消：{activity.title}", body=reason,
+           link=f"/activities/{activity.pk}/", subdistrict_id=activity.subdistrict_id)
+
+
+@transaction.atomic
+def activity_cancel(*, actor, activity_id: int, reason: str = "", now: dt.datetime | None = None) -> Activity:
+    """Call off an activity (ACTIVITIES over its grid) that has not ended yet: everyone signed up or on the
+    waiting list is told, with the reason. The sign-ups stay as they were, for the record."""
+    actor = Actor.of(actor)
+    activity = selectors.activity_get(actor=actor.scope, activity_id=activity_id)
+    _require_manage(actor, activity)
+    reason = clean_text(reason, "reason", limit=200)
+    now = now or timezone.now()
+    activity = _lock(activity.pk)
+    if activity.status == Status.CANCELLED:
+        raise Conflict("该活动已取消")
+    if activity.status == Status.DONE or activity.ends_at <= now:
+        raise Conflict("该活动已结束，不能取消")
+    activity.status = Status.CANCELLED
+    activity.save(update_fields=["status"])
+    _tell_cancelled(activity, reason)
     return activity
 
 
@@ -243,7 +268,7 @@ def signup_create(*, actor, activity_id: int, resident: int | None = None,
     return SignUpResult(signup, selectors.waiting_rank(signup))
 
 
-def _promote(activity: Activity) -> list[SignUp]:
+def _promote(activity: Activity, because: str = "有人取消了报名") -> list[SignUp]:
     """Fill free places from the waiting list, in order (activity row locked by the caller)."""
     if activity.status != Status.PUBLISHED:
         return []
@@ -255,7 +280,7 @@ def _promote(activity: Activity) -> list[SignUp]:
         signup.save(update_fields=["status", "position"])
         promoted.append(signup)
         notify(recipients=[signup.person], event="activity.promoted", title=f"候补成功：{activity.title}",
-               body=f"有人取消了报名，您已从候补转为正式报名。活动时间：{timezone.localtime(activity.starts_at):%m-%d %H:%M}",
+               body=f"{because}，您已从候补转为正式报名。活动时间：{timezone.localtime(activity.starts_at):%m-%d %H:%M}",
                link=f"/activities/{activity.pk}/", subdistrict_id=activity.subdistrict_id)
     return promoted
 

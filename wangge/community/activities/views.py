@@ -5,6 +5,8 @@
 - `/activities/new/` (activity-create): staff create an activity.
 - `/activities/<id>/` (activity-detail): the activity, sign-up / cancel; for staff the printable QR code,
   the sign-ups and waiting list with check-in buttons, signing up or recording a walk-in resident.
+- `/activities/<id>/edit/` (activity-edit): staff who manage it change an activity (the create form,
+  prefilled); `/activities/<id>/cancel-activity/` (activity-call-off, POST): call it off.
 - `/activities/<id>/qr.png|.svg` (activity-qr-png / activity-qr-svg): the check-in code.
 - `/a/checkin/<token>/` (activity-checkin): where the QR code leads — a signed-up resident checks in.
 - `/activities/stats/` (activity-stats): attendance per kind and per grid for a period.
@@ -126,6 +128,95 @@ def activity_create(request):
     return render(request, "activities/form.html", {"grids": grids, "venues": venues, "kinds": Kind.choices,
                                                     "errors": errors, "values": values},
                   status=422 if errors else 200)
+
+
+def _local_input(value: dt.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def _same_minute(new: dt.datetime | None, old: dt.datetime | None) -> bool:
+    """The form shows times to the minute: a time sent back as shown is no change."""
+    if new is None or old is None:
+        return new is old
+    return new.replace(second=0, microsecond=0) == old.replace(second=0, microsecond=0)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@refusals
+def activity_edit(request, activity_id: int):
+    scope = request_scope(request)
+    activity = selectors.activity_get(actor=scope, activity_id=activity_id)
+    if not selectors.can_manage(scope, activity):
+        raise PermissionDenied("您不能管理该活动")
+    if activity.status == Status.CANCELLED:
+        messages.error(request, _("活动已取消，不能再修改"))
+        return redirect("activity-detail", activity.pk)
+    from wangge.community.venues.selectors import venue_list
+
+    venues = list(venue_list(actor=scope, active=True)[:100])
+    if activity.venue_id and all(v.pk != activity.venue_id for v in venues):
+        venues.insert(0, activity.venue)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        p = values = request.POST
+        capacity = p.get("capacity", "").strip()
+        try:
+            if capacity and not capacity.isdigit():
+                raise InvalidInput.field("capacity", "名额应为正整数，不限名额请留空")
+            changes = {"kind": p.get("kind", ""), "title": p.get("title", ""),
+                       "description": p.get("description", ""), "venue": _int(p.get("venue")),
+                       "place": p.get("place", ""), "capacity": int(capacity) if capacity else None,
+                       "party_only": bool(p.get("party_only"))}
+            for field in ("starts_at", "ends_at"):
+                when = _when(p.get(field))
+                if not when:
+                    raise InvalidInput.field(field, "请填写有效的日期时间")
+                if not _same_minute(when, getattr(activity, field)):
+                    changes[field] = when
+            closes = _when(p.get("signup_closes"))
+            if (p.get("signup_closes") or "").strip() and closes is None:
+                raise InvalidInput.field("signup_closes", "请填写有效的日期时间")
+            if not _same_minute(closes, activity.signup_closes):
+                changes["signup_closes"] = closes
+            if changes["capacity"] == activity.capacity:
+                del changes["capacity"]
+            if activity.status == Status.DRAFT and p.get("status") != Status.DRAFT:
+                changes["status"] = Status.PUBLISHED
+            activity = services.activity_update(actor=request.user, activity_id=activity.pk, **changes)
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("活动已保存：%(t)s") % {"t": activity.title})
+            return redirect("activity-detail", activity.pk)
+    else:
+        values = {"kind": activity.kind, "title": activity.title, "description": activity.description,
+                  "venue": str(activity.venue_id or ""), "place": activity.place,
+                  "starts_at": _local_input(activity.starts_at), "ends_at": _local_input(activity.ends_at),
+                  "capacity": "" if activity.capacity is None else str(activity.capacity),
+                  "signup_closes": _local_input(activity.signup_closes), "party_only": activity.party_only,
+                  "status": activity.status}
+    return render(request, "activities/form.html", {"a": activity, "venues": venues, "kinds": Kind.choices,
+                                                    "errors": errors, "values": values},
+                  status=422 if errors else 200)
+
+
+@login_required
+@require_POST
+@refusals
+def activity_call_off(request, activity_id: int):
+    try:
+        activity = services.activity_cancel(actor=request.user, activity_id=activity_id,
+                                            reason=request.POST.get("reason", ""))
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("活动已取消，已通知报名的居民：%(t)s") % {"t": activity.title})
+    return redirect("activity-detail", activity_id)
 
 
 @login_required

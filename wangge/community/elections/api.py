@@ -44,6 +44,7 @@ def election_list(request, query: Query[ElectionQuery]):
     actor = Actor.for_request(request)
     qs = selectors.election_list(actor=actor.scope, phase=query.phase, within=query.within, q=query.q)
     resident = _resident(actor)
+    qs = selectors.with_voted(qs, resident)
     return page_of(qs, query, lambda e: election_out(e, scope=actor.scope, resident=resident))
 
 

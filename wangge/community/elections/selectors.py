@@ -154,6 +154,16 @@ def has_voted(*, resident: Resident | None, election: Election) -> bool:
     return Ballot.objects.filter(election=election, voter_key=key).exists()
 
 
+def with_voted(qs: QuerySet[Election], resident: Resident | None) -> QuerySet[Election]:
+    """Each election with `has_voted_annotated`: whether the resident (or their household, where one vote
+    is per household) has voted, in the list's own query. An election's ballots all carry keys of its own
+    basis, so matching either key is exact."""
+    if resident is None:
+        return qs
+    keys = [f"r:{resident.pk}", f"h:{resident.household_id}"]
+    return qs.annotate(has_voted_annotated=Exists(Ballot.objects.filter(election=OuterRef("pk"), voter_key__in=keys)))
+
+
 def voter_key(election: Election, resident: Resident) -> str:
     if election.basis == Basis.HOUSEHOLD:
         return f"h:{resident.household_id}"

@@ -18,7 +18,8 @@ def election_out(e: Election, *, scope: Scope, resident=None) -> dict:
         "voting_opens": e.voting_opens, "voting_closes": e.voting_closes, "phase": e.phase(),
         "phase_label": e.phase_label, "announced_at": e.announced_at, "results_published_at": e.results_published_at,
         "candidates": n, "can_run": selectors.can_run(scope, e),
-        "voted": selectors.has_voted(resident=resident, election=e),
+        "voted": (e.has_voted_annotated if hasattr(e, "has_voted_annotated")
+                  else selectors.has_voted(resident=resident, election=e)),
     }
 
 

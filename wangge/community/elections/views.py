@@ -6,6 +6,8 @@
 - `/elections/<id>/` (election-detail): the phone page — nominate, vote once, results once published; for
   the staff also the pending nominations to approve, and the publish buttons.
 - `/elections/<id>/audit/` (election-audit): the audit trail (ELECTIONS).
+- `/elections/<id>/edit/` (election-edit): change an election that is not yet in voting (ELECTIONS): its
+  title, description, candidate rule, vote basis and windows, as `election_update` allows.
 """
 
 from __future__ import annotations
@@ -52,12 +54,12 @@ def _communities(scope):
 @refusals
 def election_index(request):
     actor = Actor.for_request(request)
-    qs = list(selectors.election_list(actor=actor.scope))
+    resident = actor.person.resident if actor.person is not None and actor.person.resident_id else None
+    qs = list(selectors.with_voted(selectors.election_list(actor=actor.scope), resident))
     order = {Phase.VOTING: 0, Phase.NOMINATING: 1, Phase.REVIEWING: 2, Phase.UPCOMING: 3, Phase.COUNTING: 4,
              Phase.DRAFT: 5, Phase.FINISHED: 6}
     qs.sort(key=lambda e: order[e.phase()])
-    resident = actor.person.resident if actor.person is not None and actor.person.resident_id else None
-    voted = {e.pk for e in qs if selectors.has_voted(resident=resident, election=e)}
+    voted = {e.pk for e in qs if getattr(e, "has_voted_annotated", False)}
     return render(request, "elections/index.html", {
         "elections": qs, "voted": voted, "can_create": bool(_communities(actor.scope)),
     })
@@ -102,6 +104,66 @@ def election_new(request):
     }, status=422 if errors else 200)
 
 
+WINDOWS = ("nomination_opens", "nomination_closes", "voting_opens", "voting_closes")
+
+
+def _local_input(value: dt.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def editable(election, now=None) -> bool:
+    """The edit page is for elections not yet in voting: drafts, and announced ones before voting opens."""
+    now = now or timezone.now()
+    return election.results_published_at is None and (election.announced_at is None or now < election.voting_opens)
+
+
+@login_required
+@refusals
+@require_http_methods(["GET", "POST"])
+def election_edit(request, election_id: int):
+    actor = Actor.for_request(request)
+    election = selectors.election_get(actor=actor.scope, election_id=election_id)
+    if not selectors.can_run(actor.scope, election):
+        raise PermissionDenied(_("您没有举办评选的权限"))
+    if not editable(election):
+        messages.error(request, _("投票已开始，评选不能再在此修改"))
+        return redirect("election-detail", election.pk)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        p = values = request.POST
+        try:
+            votes = (p.get("votes_per_voter") or "").strip()
+            if not (votes.isascii() and votes.isdigit()):
+                raise InvalidInput.field("votes_per_voter", "每票可选人数应为1到10")
+            windows = {}
+            for field in WINDOWS:
+                when = _local(p.get(field), field)
+                old = getattr(election, field)
+                # The form shows minutes: a time sent back as shown is no change (a passed one may not move).
+                if when.replace(second=0, microsecond=0) != old.replace(second=0, microsecond=0):
+                    windows[field] = when
+            election = services.election_update(
+                actor=actor, election_id=election.pk, title=p.get("title", ""), description=p.get("description", ""),
+                eligibility=p.get("eligibility", ""), basis=p.get("basis", ""), votes_per_voter=int(votes), **windows)
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            errors = _errors(exc)
+            if not isinstance(exc, InvalidInput):
+                errors.setdefault("form", exc.message)
+        else:
+            messages.success(request, _("评选已保存"))
+            return redirect("election-detail", election.pk)
+    else:
+        values = {"title": election.title, "description": election.description, "eligibility": election.eligibility,
+                  "basis": election.basis, "votes_per_voter": str(election.votes_per_voter)} | {
+            f: _local_input(getattr(election, f)) for f in WINDOWS}
+    return render(request, "elections/new.html", {
+        "election": election, "eligibilities": Eligibility.choices, "bases": Basis.choices, "errors": errors,
+        "values": values,
+    }, status=422 if errors else 200)
+
+
 @login_required
 @refusals
 def election_detail(request, election_id: int):
@@ -125,7 +187,7 @@ def election_detail(request, election_id: int):
         "voting": election.voting(now) and election.announced_at is not None,
         "nominating": election.nominating(now) and election.announced_at is not None,
         "staff_nominating": can_run and now < election.voting_opens,
-        "counting": now >= election.voting_closes,
+        "counting": now >= election.voting_closes, "editable": can_run and editable(election, now),
     })
 
 

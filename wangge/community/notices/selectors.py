@@ -11,7 +11,7 @@ part of the audience."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from wangge.community.elections.selectors import party_member_q
@@ -19,7 +19,7 @@ from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.text import normalize_query
 from wangge.people.access import NOTICES, VIEW, Scope, actor_scope, require
 from wangge.people.models import Person
-from wangge.registry.models import Occupancy, Relation, Resident
+from wangge.registry.models import Building, Occupancy, Relation, Resident
 from wangge.registry.selectors import within_node
 
 from .models import Audience, Notice, Receipt, Status
@@ -114,7 +114,7 @@ def notice_list(*, actor, status: str | None = None, within: int | None = None, 
     if unread is not None and scope.person_id:
         read = Receipt.objects.filter(person_id=scope.person_id).values("notice_id")
         qs = qs.exclude(pk__in=read) if unread else qs.filter(pk__in=read)
-    return qs.prefetch_related("grids", "buildings__estate_grid").order_by("-pinned", "-publish_at", "-id")
+    return qs.prefetch_related("grids", Prefetch("buildings", Building.objects.select_related("estate_grid"))).order_by("-pinned", "-publish_at", "-id")
 
 
 def notice_get(*, actor, notice_id: int) -> Notice:

@@ -81,13 +81,14 @@ def notice_create(
 @transaction.atomic
 def notice_update(*, actor, notice_id: int, **changes) -> Notice:
     """Change a draft freely; a published notice only in its title, body, expiry and pin (its audience has
-    been told already). A withdrawn notice is final."""
+    been told already). A withdrawn notice is final. Fields left out or None stay as they are, except
+    `expires_at=None`, which removes the expiry."""
     actor = Actor.of(actor)
     notice = selectors.notice_for_publisher(actor=actor.scope, notice_id=notice_id)
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     if notice.status == Status.WITHDRAWN:
         raise Conflict("公告已撤回，不能再修改")
-    changes = {k: v for k, v in changes.items() if v is not None}
+    changes = {k: v for k, v in changes.items() if v is not None or k == "expires_at"}
     audience_fields = {"grids", "buildings", "audience", "publish_at"}
     if notice.status == Status.PUBLISHED and audience_fields & set(changes):
         field = sorted(audience_fields & set(changes))[0]

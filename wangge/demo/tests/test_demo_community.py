@@ -10,7 +10,9 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from wangge.community.activities import selectors as activities_selectors
@@ -276,3 +278,32 @@ def test_notices_with_two_unread_for_the_resident(demo):
     mine = notice_selectors.notice_list(actor=user)
     assert mine.count() >= 6
     assert notice_selectors.notice_list(actor=user, unread=True).count() == 2
+
+
+# -- lists cost the same whatever their length --------------------------------------------------------------
+
+LISTS = ("/api/v1/hall/halls", "/api/v1/hall/sessions", "/api/v1/hall/items", "/api/v1/hall/resolutions",
+         "/api/v1/consultations", "/api/v1/activities", "/api/v1/venues", "/api/v1/bookings", "/api/v1/elections",
+         "/api/v1/notices")
+
+
+def _queries(client, url: str, size: int) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, {"page_size": size})
+    assert response.status_code == 200, (url, response.content[:300])
+    return len(captured), len(response.json()["items"])
+
+
+@pytest.mark.parametrize("username", ["secretary", "resident"])
+def test_every_list_of_the_hall_and_community_costs_the_same_for_3_rows_as_for_40(demo, username):
+    """A list that asks the database once per row (N+1) would need more queries for a longer page: on the
+    demo community every list is read both ways by the secretary and by a resident."""
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    longer = 0
+    for url in LISTS:
+        few, rows_few = _queries(client, url, 3)
+        many, rows_many = _queries(client, url, 40)
+        assert many == few, f"{url}: {few} queries for {rows_few} rows, {many} for {rows_many}"
+        longer += rows_many > rows_few
+    assert longer >= 5  # most lists really were longer the second time

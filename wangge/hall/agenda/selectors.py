@@ -139,7 +139,7 @@ def session_get(*, actor, session_id: int) -> Session:
 
 
 def _items_base() -> QuerySet[Item]:
-    return Item.objects.select_related("hall", "session", "proposed_by__person", "deferred_from").prefetch_related(
+    return Item.objects.select_related("hall__community", "session", "proposed_by__person", "deferred_from").prefetch_related(
         Prefetch("matters", queryset=Matter.objects.select_related("category", "grid").order_by("id"))
     )
 

@@ -1,5 +1,5 @@
 """/api/v1 endpoints of 征求意见. Every endpoint needs a login. Running a consultation (create, change a
-draft, attach documents, open, close) needs CONSULT over its community: 404 outside the scope, 403
+draft, attach and remove documents, open, close) needs CONSULT over its community: 404 outside the scope, 403
 inside without it. Reading follows `selectors` (staff with VIEW once published, residents of the
 audience); answering is for residents of the audience while it is open."""
 
@@ -75,7 +75,7 @@ def consultation_get(request, consultation_id: Id):
               operation_id="consultation_update")
 def consultation_update(request, consultation_id: Id, payload: ConsultationPatch):
     """Change a draft (fields sent replace; `questions` replaces the questionnaire). Once published only
-    `publish_results` may change."""
+    `publish_results` may change, and `closes_at` may move later while it is open (409 otherwise)."""
     data = payload.dict(exclude_unset=True)
     services.consultation_update(actor=_actor(request), consultation_id=consultation_id, **data)
     return detail(request, consultation_id)
@@ -100,6 +100,15 @@ def consultation_document(request, consultation_id: Id, document_id: Id):
     d = selectors.document_get(actor=request_scope(request), consultation_id=consultation_id,
                                document_id=document_id)
     return document_response(d)
+
+
+@router.delete("/consultations/{consultation_id}/documents/{document_id}", response={204: None, **ERRORS},
+               operation_id="consultation_document_remove")
+def consultation_document_remove(request, consultation_id: Id, document_id: Id):
+    """Remove a document attached by mistake, while the consultation is a draft (409 once published). It
+    is no longer served (404)."""
+    services.document_remove(actor=_actor(request), consultation_id=consultation_id, document_id=document_id)
+    return Status(204, None)
 
 
 def document_response(d) -> FileResponse:

@@ -164,6 +164,16 @@ def consultation_get(*, actor, consultation_id: int) -> tuple[Consultation, str]
     return c, role
 
 
+def consultation_to_run(*, actor, consultation_id: int) -> Consultation:
+    """A consultation for the one who runs it (the edit page): as `consultation_get`, then CONSULT over its
+    community (403 for its staff and residents who may see it, 404 for anyone else)."""
+    scope = actor_scope(actor)
+    c, role = consultation_get(actor=scope, consultation_id=consultation_id)
+    if role != MANAGE:
+        require_consult(scope, c.community)
+    return c
+
+
 def results_get(*, actor, consultation_id: int, at=None) -> tuple[Consultation, dict]:
     """The summary of the answers, for those who may read it now (see the module)."""
     c, role = consultation_get(actor=actor, consultation_id=consultation_id)

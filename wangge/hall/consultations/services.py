@@ -3,7 +3,8 @@ closing time passes), and take a resident's answers.
 
 Rules worth knowing:
 - Only those with CONSULT over the community create, edit, open and close (404 outside the scope, 403
-  inside without it). A consultation is edited only while it is a draft.
+  inside without it). A consultation is edited only while it is a draft (its documents too); once open,
+  only its closing time may move later and `publish_results` may change.
 - The audience is the residents currently living (not left) in the chosen grids (with their subtrees)
   and/or buildings; no choice means the whole community.
 - One response per resident or per household, held by the database (conditional unique constraints).
@@ -17,6 +18,7 @@ Rules worth knowing:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -45,6 +47,8 @@ DOCUMENTS_MAX = 10
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 DOCUMENT_ACCEPTED = "PDF、JPEG、PNG、WebP 或 HEIC"
 SCALE_LIMITS = (0, 10)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -254,14 +258,19 @@ def consultation_update(
     at: dt.datetime | None = None,
 ) -> Consultation:
     """Change a draft: each field given replaces what is there (`questions` replaces the whole
-    questionnaire). `publish_results` may also change later, until the results are read by residents."""
+    questionnaire: add, change, reorder, remove — a draft has no answers yet). Checked as a whole before
+    anything is written: one wrong field and nothing changes.
+
+    Once published the proposal, the audience, the basis and the questionnaire are fixed (the answers
+    already given would lose their meaning). Two things may still change: `publish_results` at any time,
+    and `closes_at` while the consultation is open — only later (extending the time to answer), never
+    earlier (closing early is `consultation_close`)."""
     actor = Actor.of(actor)
     now = at or timezone.now()
     c = _lock(actor, consultation_id)
-    only_publish = all(v is _UNSET for v in (title, proposal, basis, opens_at, closes_at, item, grids, buildings,
-                                              questions))
-    if c.status != Status.DRAFT and not only_publish:
-        raise Conflict("已发布的征求意见不能再修改（只能修改是否公开结果）")
+    if c.status != Status.DRAFT:
+        return _update_published(c, closes_at=closes_at, publish_results=publish_results, now=now, fixed=(
+            title, proposal, basis, opens_at, item, grids, buildings, questions))
     errors: list[FieldError] = []
     if title is not _UNSET:
         c.title = _text(title, "title", limit=TITLE_MAX, required=True, errors=errors, label="标题：")
@@ -299,6 +308,30 @@ def consultation_update(
         c.buildings.set(audience[1])
     if specs is not None:
         _write_questions(c, specs)
+    return c
+
+
+def _update_published(c: Consultation, *, closes_at, publish_results, now: dt.datetime, fixed: tuple) -> Consultation:
+    if any(v is not _UNSET for v in fixed):
+        raise Conflict("征求意见已发布，方案、征求对象和问卷不能再修改（只能延长截止时间或修改是否公开结果）")
+    fields = []
+    if closes_at is not _UNSET:
+        if c.status != Status.OPEN or c.is_closed(now):
+            raise Conflict("征求意见已结束，不能再修改截止时间")
+        if closes_at is None:
+            raise InvalidInput.field("closes_at", "请填写截止时间")
+        if closes_at <= c.closes_at:
+            raise InvalidInput.field(
+                "closes_at",
+                f"截止时间只能延后（现为 {timezone.localtime(c.closes_at):%Y-%m-%d %H:%M}）；要提前结束请用“立即结束征求”",
+            )
+        c.closes_at = closes_at
+        fields.append("closes_at")
+    if publish_results is not _UNSET:
+        c.publish_results = bool(publish_results)
+        fields.append("publish_results")
+    if fields:
+        c.save(update_fields=fields)
     return c
 
 
@@ -341,15 +374,20 @@ def document_add(*, actor, consultation_id: int, data, name: str = "") -> Docume
 
 @transaction.atomic
 def document_remove(*, actor, consultation_id: int, document_id: int) -> None:
+    """Remove a document attached by mistake, while the consultation is a draft (once published the
+    residents answer on the documents they were shown). The row goes at once, so the document is no longer
+    served; the stored file is deleted once the transaction commits. Who removed what is written to the
+    log (a draft's documents are seen only by those who run it, so there is no audit trail to keep)."""
     actor = Actor.of(actor)
     c = _lock(actor, consultation_id)
-    if c.status != Status.DRAFT:
-        raise Conflict("已发布的征求意见不能再删除附件")
     document = c.documents.filter(pk=document_id).first()
     if document is None:
         raise NotFound("未找到该附件")
+    if c.status != Status.DRAFT:
+        raise Conflict("已发布的征求意见不能再删除附件")
     storage, stored = document.file.storage, document.file.name
     document.delete()
+    logger.info("consultation %s: document %s removed by user %s", c.pk, document_id, actor.user_id)
     transaction.on_commit(lambda: storage.delete(stored))
 
 

@@ -3,7 +3,9 @@
 - `/consultations/` — for staff: the consultations they may see, and (with CONSULT) a form to start one
   with a simple question builder (htmx adds a question row; without htmx the form shows three rows);
 - `/consultations/<id>/` — the consultation: proposal, documents, audience, window, the actions of the one
-  who runs it (attach documents, open, close, publish results) and the results with bar charts;
+  who runs it (attach and remove documents, open, extend, close, publish results) and the results with bar
+  charts;
+- `/consultations/<id>/edit/` — the draft in the form it was started with, filled in (409 once published);
 - `/consultations/<id>/answer/` — for a resident on a phone: one question per card, big radio buttons;
   sending again changes the answers until the consultation closes;
 - `/my/consultations/` — for a resident: what is open to them now, and the published results.
@@ -24,9 +26,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from wangge.core.errors import ApplicationError
+from wangge.core.errors import ApplicationError, Conflict
 from wangge.core.schemas import MAX_ID
 from wangge.core.views import refusals
 from wangge.people.access import VIEW, Actor, request_scope
@@ -87,28 +89,74 @@ def _check(consultation_id: int) -> None:
 # -- the staff list and the form --------------------------------------------------------------------------
 
 
+def _small_int(value: str, default: int):
+    """A number typed in a question row: the default when empty, the raw text when it is not a number (the
+    service then names the field)."""
+    value = (value or "").strip()
+    if not value:
+        return default
+    return int(value) if re.fullmatch(r"-?\d{1,3}", value) else value
+
+
 def _question_rows(post) -> list[dict]:
-    """The question rows of the builder as they were posted (blank rows dropped)."""
+    """The question rows of the builder as they were posted, in the order asked for by their 顺序 field
+    (rows without one keep their place after the numbered ones); blank rows and rows ticked 删除 are
+    dropped. Each row's `order` is then its question number, as the service's errors name it."""
     rows = []
     for n in sorted({int(m.group(1)) for k in post if (m := _ROW.match(k))}):
         get = lambda f, n=n: post.get(f"q-{n}-{f}", "")  # noqa: E731
         text, options = get("text").strip(), get("options")
-        if not text and not options.strip():
+        if get("remove") or (not text and not options.strip()):
             continue
-        scale_max = get("scale_max").strip()
+        order = get("order").strip()
         rows.append({
             "n": n, "kind": get("kind"), "text": text, "options_text": options,
             "options": [line.strip() for line in options.splitlines() if line.strip()],
             "required": bool(get("required")), "min_label": get("min_label"), "max_label": get("max_label"),
-            "scale_min": 1, "scale_max": int(scale_max) if scale_max.isdigit() and len(scale_max) < 3 else 5,
+            "scale_min": _small_int(get("scale_min"), 1), "scale_max": _small_int(get("scale_max"), 5),
+            "order": int(order) if order.isdigit() and len(order) < 4 else None,
         })
+    rows.sort(key=lambda r: (r["order"] is None, r["order"] or 0, r["n"]))
+    for position, row in enumerate(rows, start=1):
+        row["order"] = position
     return rows
 
 
-def _form_context(request, form: dict, rows: list[dict]) -> dict:
+def _question_specs(rows: list[dict]) -> list[dict]:
+    return [{k: r[k] for k in ("kind", "text", "options", "required", "scale_min", "scale_max", "min_label",
+                               "max_label")} for r in rows]
+
+
+def _rows_of(c) -> list[dict]:
+    """The questionnaire of a consultation as rows of the builder (the edit form, prefilled)."""
+    return [{"n": q.position, "order": q.position, "kind": q.kind, "text": q.text,
+             "options_text": "\n".join(o.text for o in q.options.all()), "required": q.required,
+             "scale_min": q.scale_min, "scale_max": q.scale_max, "min_label": q.min_label,
+             "max_label": q.max_label} for q in c.questions.all()]
+
+
+def _mark_rows(rows: list[dict], exc: ApplicationError) -> None:
+    """Put each question's errors beside its row (`questions.2.options` → the second row sent)."""
+    for error in exc.errors:
+        parts = error.field.split(".")
+        if parts[0] == "questions" and len(parts) > 1 and parts[1].isdigit() and 0 < int(parts[1]) <= len(rows):
+            rows[int(parts[1]) - 1].setdefault("errors", []).append(error.message)
+
+
+def _audience_ids(audience: list[str]) -> tuple[list[int], list[int]]:
+    return ([i for a in audience if a.startswith("g:") and (i := _int(a[2:]))],
+            [i for a in audience if a.startswith("b:") and (i := _int(a[2:]))])
+
+
+def _local_input(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def _form_context(request, form: dict, rows: list[dict], *, community=None) -> dict:
     actor = Actor.for_request(request)
-    communities = selectors.communities_for(actor.scope)
-    community = next((c for c in communities if c.pk == _int(form.get("community"))), None)
+    communities = selectors.communities_for(actor.scope) if community is None else [community]
+    if community is None:
+        community = next((c for c in communities if c.pk == _int(form.get("community"))), None)
     if community is None and len(communities) == 1:
         community = communities[0]
     grids, buildings = selectors.audience_choices(community) if community else ([], [])
@@ -144,21 +192,19 @@ def consultations(request):
         audience = request.POST.getlist("audience")
         form["audience"] = audience
         rows = _question_rows(request.POST)
+        grids, buildings = _audience_ids(audience)
         try:
             c = services.consultation_create(
                 actor=actor, community=_int(form.get("community")) or 0, title=form.get("title", ""),
                 proposal=form.get("proposal", ""), basis=form.get("basis", ""),
                 opens_at=_when(form.get("opens_at", ""), "opens_at"),
                 closes_at=_when(form.get("closes_at", ""), "closes_at"),
-                item=_int(form.get("item")),
-                grids=[i for a in audience if a.startswith("g:") and (i := _int(a[2:]))],
-                buildings=[i for a in audience if a.startswith("b:") and (i := _int(a[2:]))],
-                questions=[{k: r[k] for k in ("kind", "text", "options", "required", "scale_min", "scale_max",
-                                              "min_label", "max_label")} for r in rows],
+                item=_int(form.get("item")), grids=grids, buildings=buildings, questions=_question_specs(rows),
                 publish_results=bool(form.get("publish_results")),
             )
         except ApplicationError as exc:
             errors = _lines(exc)
+            _mark_rows(rows, exc)
         else:
             messages.success(request, _("征求意见草稿已保存，可上传附件后发布。"))
             return redirect("consultation", c.pk)
@@ -214,6 +260,85 @@ def consultation(request, consultation_id: int):
         "mine": selectors.my_response(c, scope) if role == selectors.AUDIENCE else None,
         "errors": [m for m in request.session.pop("consultation_errors", [])],
     })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@refusals
+def consultation_edit(request, consultation_id: int):
+    """Change a draft: the same form as to start one, filled in. Once published the questionnaire is fixed:
+    a page saying so (409), pointing to what may still change on the consultation's page."""
+    _check(consultation_id)
+    actor = Actor.for_request(request)
+    c = selectors.consultation_to_run(actor=actor.scope, consultation_id=consultation_id)
+    errors: list[str] = []
+    if c.status != Status.DRAFT:
+        return _locked(request, c)
+    if request.method == "POST":
+        form = request.POST.dict()
+        audience = request.POST.getlist("audience")
+        form["audience"] = audience
+        rows = _question_rows(request.POST)
+        grids, buildings = _audience_ids(audience)
+        try:
+            services.consultation_update(
+                actor=actor, consultation_id=c.pk, title=form.get("title", ""), proposal=form.get("proposal", ""),
+                basis=form.get("basis", ""), opens_at=_when(form.get("opens_at", ""), "opens_at"),
+                closes_at=_when(form.get("closes_at", ""), "closes_at"), item=_int(form.get("item")),
+                grids=grids, buildings=buildings, questions=_question_specs(rows),
+                publish_results=bool(form.get("publish_results")),
+            )
+        except Conflict as exc:
+            c.refresh_from_db()
+            return _locked(request, c, exc.message)
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            errors = _lines(exc)
+            _mark_rows(rows, exc)
+        else:
+            messages.success(request, _("征求意见草稿已修改。"))
+            return redirect("consultation", c.pk)
+    else:
+        form = {"title": c.title, "proposal": c.proposal, "basis": c.basis, "opens_at": _local_input(c.opens_at),
+                "closes_at": _local_input(c.closes_at), "item": str(c.item_id or ""),
+                "publish_results": c.publish_results,
+                "audience": [f"g:{g.pk}" for g in c.grids.all() if g.pk != c.community_id]
+                + [f"b:{b.pk}" for b in c.buildings.all()]}
+        rows = _rows_of(c)
+    context = {"c": c, "errors": errors, **_form_context(request, form, rows, community=c.community)}
+    return render(request, "consultations/edit.html", context, status=422 if errors else 200)
+
+
+def _locked(request, c, message: str = ""):
+    return render(request, "consultations/edit.html", {
+        "c": c, "locked": message or _("征求意见已发布，方案、征求对象和问卷不能再修改（已有的回答会失去意义）。"),
+        "status": c.effective_status(), "status_label": c.status_label(),
+    }, status=409)
+
+
+@login_required
+@require_POST
+def consultation_extend(request, consultation_id: int):
+    """Move the closing time of an open consultation later."""
+    actor = Actor.for_request(request)
+    return _act(request, consultation_id,
+                lambda: services.consultation_update(
+                    actor=actor, consultation_id=consultation_id,
+                    closes_at=_when(request.POST.get("closes_at", ""), "closes_at")),
+                _("截止时间已延长。"))
+
+
+@login_required
+@require_POST
+def document_remove(request, consultation_id: int, document_id: int):
+    actor = Actor.for_request(request)
+    if document_id > MAX_ID:
+        raise Http404("未找到该附件")
+    return _act(request, consultation_id,
+                lambda: services.document_remove(actor=actor, consultation_id=consultation_id,
+                                                 document_id=document_id),
+                _("附件已删除。"))
 
 
 def _act(request, consultation_id: int, call, done: str):
