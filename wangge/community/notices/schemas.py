@@ -34,7 +34,7 @@ class NoticePatch(InputSchema):
     buildings: list[Id] | None = Field(None, max_length=500)
     audience: AudienceCode | None = None
     publish_at: dt.datetime | None = None
-    expires_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = Field(None, description="过期时间；传 null 则取消过期时间，不传则不变")
     pinned: bool | None = None
 
 
