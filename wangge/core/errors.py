@@ -90,3 +90,10 @@ def full_clean(obj, **kwargs) -> None:
         obj.full_clean(**kwargs)
     except ValidationError as exc:
         raise InvalidInput.from_django(exc) from exc
+
+
+def one_of(value, choices, field: str, what: str = "值") -> None:
+    """Refuse a filter or field `value` that is not among `choices` (a model's TextChoices values, say),
+    naming `field` and listing what would have been accepted."""
+    if value not in choices:
+        raise InvalidInput.field(field, f"未知{what} {value!r}，应为 {'、'.join(map(str, choices))} 之一")

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from wangge.core import geo
-from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.errors import InvalidInput, NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import VIEW, Scope, actor_scope
 from wangge.registry.models import GridNode
@@ -182,8 +182,7 @@ def duplicates_for(matter: Matter, *, actor) -> list[tuple[Matter, float | None]
 
 
 def point_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
-    if crs not in geo.CRS_CHOICES:
-        raise InvalidInput.field("crs", f"未知坐标系 {crs!r}，应为 wgs84、gcj02 或 bd09")
+    one_of(crs, geo.CRS_CHOICES, "crs", "坐标系")
     return geo.to_wgs84(lon, lat, crs)
 
 

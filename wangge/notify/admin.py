@@ -3,7 +3,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core import pii
@@ -27,12 +27,19 @@ class NotificationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_select_related = ["recipient"]
     search_fields = ["title", "event", "recipient__search_text"]
     date_hierarchy = "created_at"
-    fields = ["recipient", "event", "title", "body", "link", "payload_json", "created_at", "read_at", "subdistrict"]
+    fields = ["recipient", "event", "title", "body", "link", "payload_json", "attachment_list", "created_at", "read_at",
+              "subdistrict"]
     readonly_fields = fields
 
     @admin.display(description=_("数据"))
     def payload_json(self, obj):
         return _pretty(obj.payload)
+
+    @admin.display(description=_("附件"))
+    def attachment_list(self, obj):
+        """The files its email carried: name, type and size (the content stays in the database)."""
+        return format_html_join(", ", "{} ({}, {} B)",
+                                ((a.filename, a.mimetype, a.size) for a in obj.attachments.all())) or "—"
 
 
 @admin.register(Preference)

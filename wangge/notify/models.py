@@ -15,6 +15,28 @@ from django.utils.translation import gettext_lazy as _
 from wangge.core.models import TenantModel
 
 
+class Attachment(TenantModel):
+    """A file sent with the emails of one notify() call (a calendar invitation's .ics, say): stored once
+    however many recipients, and attached to each notification's email (not to the daily digest)."""
+
+    filename = models.CharField(_("文件名"), max_length=100)
+    mimetype = models.CharField(_("类型"), max_length=100, help_text=_("如 text/calendar"))
+    content = models.BinaryField(_("内容"))
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("通知附件")
+        verbose_name_plural = _("通知附件")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def size(self) -> int:
+        return len(self.content or b"")
+
+
 class Notification(TenantModel):
     """One inbox entry of one person. The inbox is always on, whatever the person's channels."""
 
@@ -28,6 +50,7 @@ class Notification(TenantModel):
     payload = models.JSONField(_("数据"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    attachments = models.ManyToManyField(Attachment, verbose_name=_("附件"), blank=True, related_name="notifications")
 
     class Meta:
         verbose_name = _("通知")

@@ -25,7 +25,7 @@ import urllib.request
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -40,6 +40,7 @@ from wangge.registry.models import GridNode, Level
 
 from . import selectors, sms
 from .models import (
+    Attachment,
     Channel,
     Delivery,
     Notification,
@@ -104,22 +105,57 @@ def _channels(person: Person, *, urgent: bool = False) -> list[str]:
     return channels
 
 
+ATTACHMENTS_MAX_BYTES = 5 * 1024 * 1024  # all the attachments of one notify() call together
+MIMETYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+
+
+def _attachments(attachments, subdistrict_id) -> list[Attachment]:
+    """`attachments` as unsaved rows: each a (filename, content, mimetype) triple, content bytes (a str is
+    encoded as UTF-8), a plain file name and a type/subtype."""
+    rows, total = [], 0
+    for entry in attachments or ():
+        try:
+            filename, content, mimetype = entry
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput.field("attachments", "附件应为（文件名、内容、类型）") from exc
+        if isinstance(content, str):
+            content = content.encode()
+        filename = filename.strip() if isinstance(filename, str) else ""
+        mimetype = mimetype.strip().lower() if isinstance(mimetype, str) else ""
+        if not filename or len(filename) > 100 or any(c in filename for c in '/\\\r\n"'):
+            raise InvalidInput.field("attachments", f"附件文件名 {filename!r} 无效")
+        if not MIMETYPE.match(mimetype) or len(mimetype) > 100:
+            raise InvalidInput.field("attachments", f"附件类型 {mimetype!r} 无效，应如 text/calendar")
+        if not isinstance(content, bytes | bytearray | memoryview):
+            raise InvalidInput.field("attachments", "附件内容应为字节")
+        content = bytes(content)
+        total += len(content)
+        if total > ATTACHMENTS_MAX_BYTES:
+            raise InvalidInput.field("attachments", "附件合计不能超过5MB")
+        rows.append(Attachment(subdistrict_id=subdistrict_id, filename=filename, mimetype=mimetype, content=content))
+    return rows
+
+
 @transaction.atomic
 def notify(
     *, recipients: Iterable[Person | None], event: str, title: str, body: str = "", link: str = "",
     payload: dict | None = None, subdistrict_id: int, urgent: bool = False,
+    attachments: Iterable[tuple[str, bytes | str, str]] | None = None,
 ) -> list[Notification]:
     """Tell `recipients` of `event`: an inbox entry for each (duplicates and None skipped), and an email
     and/or a text message as each has chosen, sent after the caller's transaction commits. `link` is a
     path on this site (the inbox opens it; emails make it absolute with NOTIFY_BASE_URL). `urgent`
     (emergencies only) sends an email and a text message to everyone who has an address for them,
-    ignoring their choices and the daily digest."""
+    ignoring their choices and the daily digest. `attachments`, (filename, content bytes, mimetype)
+    triples such as a calendar invitation's .ics, are stored once and attached to each email sent one
+    by one (not to text messages nor to the daily digest)."""
     _check_event(event)
     title = (title or "").strip()
     if not title:
         raise InvalidInput.field("title", "标题不能为空")
     if link and (not link.startswith("/") or link.startswith("//") or len(link) > 500):
         raise InvalidInput.field("link", "链接应为本站内的路径，以 / 开头")
+    files = _attachments(attachments, subdistrict_id)
     order = {pk: n for n, pk in enumerate(dict.fromkeys(p.pk for p in recipients if p is not None))}
     if not order:
         return []
@@ -132,6 +168,12 @@ def notify(
         )
         for person in sorted(persons, key=lambda p: order[p.pk])
     ])
+    if files:
+        files = Attachment.objects.bulk_create(files)
+        Notification.attachments.through.objects.bulk_create([
+            Notification.attachments.through(notification_id=n.pk, attachment_id=f.pk)
+            for n in notifications for f in files
+        ])
     deliveries = Delivery.objects.bulk_create([
         Delivery(subdistrict_id=subdistrict_id, person=n.recipient, notification=n, channel=channel,
                  next_attempt_at=now, created_at=now)
@@ -296,7 +338,10 @@ def _send(delivery: Delivery) -> None:
     if delivery.channel == Channel.EMAIL:
         text = render_to_string("notify/email.txt", {**context, "n": notification,
                                                       "url": _absolute(notification.link)})
-        send_mail(notification.title, text, None, [_email_address(person)])
+        message = EmailMessage(notification.title, text, None, [_email_address(person)])
+        for attachment in notification.attachments.all():
+            message.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
+        message.send()
     elif delivery.channel == Channel.SMS:
         if not person.phone:
             raise Undeliverable("接收人没有手机号码")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.errors import NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.registry.models import GridNode, Resident
 from wangge.registry.selectors import grid_get, resident_list
@@ -36,8 +36,7 @@ def duty_list(
     scope = actor_scope(actor)
     qs = Duty.objects.filter(_duty_visible_q(scope)).select_related("person", "grid", "organisation")
     if role:
-        if role not in Role.values:
-            raise InvalidInput.field("role", f"未知职责 {role!r}，应为 {'、'.join(Role.values)} 之一")
+        one_of(role, Role.values, "role", "职责")
         qs = qs.filter(role=role)
     if within is not None:
         qs = qs.filter(grid__path__startswith=grid_get(actor=scope, grid_id=within).path)
@@ -155,8 +154,7 @@ def organisation_list(
     scope = actor_scope(actor)
     qs = Organisation.objects.filter(_organisation_visible_q(scope)).select_related("grid", "parent")
     if kind:
-        if kind not in OrganisationKind.values:
-            raise InvalidInput.field("kind", f"未知组织类别 {kind!r}")
+        one_of(kind, OrganisationKind.values, "kind", "组织类别")
         qs = qs.filter(kind=kind)
     if within is not None:
         qs = qs.filter(grid__path__startswith=grid_get(actor=scope, grid_id=within).path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
-from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.errors import NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import EDIT_REGISTRY, Scope, actor_scope
 
@@ -45,8 +45,7 @@ def grid_list(
     scope = actor_scope(actor)
     qs = GridNode.objects.filter(grid_visible_q(scope))
     if level:
-        if level not in LEVEL_ORDER:
-            raise InvalidInput.field("level", f"未知层级 {level!r}，应为 {'、'.join(LEVEL_ORDER)} 之一")
+        one_of(level, LEVEL_ORDER, "level", "层级")
         qs = qs.filter(level=level)
     if parent is not None:
         qs = qs.filter(parent_id=grid_get(actor=scope, grid_id=parent).pk)
@@ -192,8 +191,7 @@ def resident_list(
 ) -> QuerySet[Resident]:
     """Residents in the actor's scope: those living there now (`status="current"`, the default), those who
     have left (`"left"`), or both (`"all"`)."""
-    if status not in RESIDENT_STATUSES:
-        raise InvalidInput.field("status", f"未知状态 {status!r}，应为 {'、'.join(RESIDENT_STATUSES)} 之一")
+    one_of(status, RESIDENT_STATUSES, "status", "状态")
     scope = actor_scope(actor)
     cond = _unit_q(scope, "household__unit__")
     if not scope.is_admin and scope.household_id:

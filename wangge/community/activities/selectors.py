@@ -13,7 +13,7 @@ from collections import Counter
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.errors import InvalidInput, NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import ACTIVITIES, Scope, actor_scope
 from wangge.registry.models import GridNode
@@ -56,12 +56,10 @@ def activity_list(*, actor, within: int | None = None, q: str | None = None, kin
     if node is not None:
         qs = qs.filter(grid__path__startswith=node.path)
     if kind:
-        if kind not in Kind.values:
-            raise InvalidInput.field("kind", f"未知类别 {kind}，可选：{'、'.join(Kind.values)}")
+        one_of(kind, Kind.values, "kind", "类别")
         qs = qs.filter(kind=kind)
     if status:
-        if status not in Status.values:
-            raise InvalidInput.field("status", f"未知状态 {status}，可选：{'、'.join(Status.values)}")
+        one_of(status, Status.values, "status", "状态")
         qs = qs.filter(status=status)
     if q:
         qs = qs.filter(search_text__contains=normalize_query(q))
@@ -107,8 +105,7 @@ def signup_list(*, activity: Activity, status: str | None = None) -> QuerySet[Si
     """The sign-ups of an activity (callers check ACTIVITIES first): places first, then the waiting list."""
     qs = SignUp.objects.filter(activity=activity).select_related("person__resident__household__unit__building", "grid")
     if status:
-        if status not in SignUpStatus.values:
-            raise InvalidInput.field("status", f"未知状态 {status}，可选：{'、'.join(SignUpStatus.values)}")
+        one_of(status, SignUpStatus.values, "status", "状态")
         qs = qs.filter(status=status)
     return qs.order_by("status", "position", "created_at", "id")
 

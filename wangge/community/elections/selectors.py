@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.errors import NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import ELECTIONS, VIEW, Scope, actor_scope, require
 from wangge.people.models import Membership
@@ -69,8 +69,7 @@ def election_list(*, actor, phase: str | None = None, within: int | None = None,
         needle = normalize_query(q)
         qs = qs.filter(Q(title__icontains=needle) | Q(description__icontains=needle))
     if phase:
-        if phase not in Phase.values:
-            raise InvalidInput.field("phase", f"未知阶段 {phase}，应为 {'、'.join(Phase.values)}")
+        one_of(phase, Phase.values, "phase", "阶段")
         now = timezone.now()
         by_phase = {
             Phase.DRAFT: Q(announced_at__isnull=True),

@@ -15,7 +15,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from wangge.community.elections.selectors import party_member_q
-from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.errors import InvalidInput, NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import NOTICES, VIEW, Scope, actor_scope, require
 from wangge.people.models import Person
@@ -100,8 +100,7 @@ def notice_list(*, actor, status: str | None = None, within: int | None = None, 
     scope = actor_scope(actor)
     qs = Notice.objects.filter(notice_visible_q(scope))
     if status:
-        if status not in Status.values:
-            raise InvalidInput.field("status", f"未知状态 {status}，应为 {'、'.join(Status.values)}")
+        one_of(status, Status.values, "status", "状态")
         qs = qs.filter(status=status)
     node = within_node(scope, within)
     if node is not None:

@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
-from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.errors import NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import VENUES, Scope, actor_scope
 from wangge.registry.selectors import within_node
@@ -74,8 +74,7 @@ def booking_list(*, actor, within: int | None = None, q: str | None = None, venu
     if venue is not None:
         qs = qs.filter(venue_id=venue)
     if status:
-        if status not in BookingStatus.values:
-            raise InvalidInput.field("status", f"未知状态 {status}，可选：{'、'.join(BookingStatus.values)}")
+        one_of(status, BookingStatus.values, "status", "状态")
         qs = qs.filter(status=status)
     if since is not None:
         qs = qs.filter(ends_at__gt=since)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.errors import InvalidInput, NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import VIEW, Scope, actor_scope
 from wangge.registry.models import Building, GridNode
@@ -35,12 +35,10 @@ def camera_list(
     if node is not None:
         qs = qs.filter(grid__path__startswith=node.path)
     if status:
-        if status not in Status.values:
-            raise InvalidInput.field("status", f"未知状态 {status!r}，可选：{'、'.join(Status.values)}")
+        one_of(status, Status.values, "status", "状态")
         qs = qs.filter(status=status)
     if kind:
-        if kind not in Kind.values:
-            raise InvalidInput.field("kind", f"未知类型 {kind!r}，可选：{'、'.join(Kind.values)}")
+        one_of(kind, Kind.values, "kind", "类型")
         qs = qs.filter(kind=kind)
     if building is not None:
         qs = qs.filter(building_id=building)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.errors import InvalidInput, NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import MEDIATE, actor_scope, require
 from wangge.people.models import Person
@@ -32,8 +32,7 @@ def dispute_list(
             raise InvalidInput.field("status", f"未知状态 {'、'.join(unknown)}")
         qs = qs.filter(status__in=status)
     if kind:
-        if kind not in Kind.values:
-            raise InvalidInput.field("kind", f"未知纠纷类型 {kind}")
+        one_of(kind, Kind.values, "kind", "纠纷类型")
         qs = qs.filter(kind=kind)
     node = within_node(scope, within)
     if node is not None:

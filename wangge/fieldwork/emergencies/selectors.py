@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.errors import NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import VIEW, Scope, actor_scope
 from wangge.registry.selectors import within_node
@@ -49,12 +49,10 @@ def emergency_list(
     scope = actor_scope(actor)
     qs = Emergency.objects.filter(emergency_visible_q(scope))
     if status:
-        if status not in Status.values:
-            raise InvalidInput.field("status", f"未知状态 {status}，应为 {'、'.join(Status.values)}")
+        one_of(status, Status.values, "status", "状态")
         qs = qs.filter(status=status)
     if kind:
-        if kind not in Kind.values:
-            raise InvalidInput.field("kind", f"未知类别 {kind}")
+        one_of(kind, Kind.values, "kind", "类别")
         qs = qs.filter(kind=kind)
     if drill is not None:
         qs = qs.filter(drill=drill)
@@ -88,8 +86,7 @@ def household_list(
           .select_related("household__unit__building", "household__unit__micro_grid", "confirmed_by")
           .prefetch_related("household__residents__person"))
     if status:
-        if status not in HouseholdState.values:
-            raise InvalidInput.field("status", f"未知状态 {status}，应为 {'、'.join(HouseholdState.values)}")
+        one_of(status, HouseholdState.values, "status", "状态")
         qs = qs.filter(status=status)
     if building is not None:
         qs = qs.filter(household__unit__building_id=building)

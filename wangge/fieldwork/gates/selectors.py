@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.errors import InvalidInput, NotFound, one_of
 from wangge.core.schemas import MAX_ID
 from wangge.core.text import normalize_query
 from wangge.people.access import GATE, ROSTER, Scope, actor_scope, require
@@ -114,8 +114,7 @@ def swap_list(*, actor, status: str | None = None, post: int | None = None) -> Q
             visible |= Q(requested_by_id=scope.person_id) | Q(to_person_id=scope.person_id)
         qs = qs.filter(visible)
     if status:
-        if status not in SwapStatus.values:
-            raise InvalidInput.field("status", f"未知状态 {status}")
+        one_of(status, SwapStatus.values, "status", "状态")
         qs = qs.filter(status=status)
     if post is not None:
         qs = qs.filter(shift__post_id=post)

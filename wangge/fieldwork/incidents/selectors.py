@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from wangge.core.errors import InvalidInput, NotFound, PermissionDenied
+from wangge.core.errors import InvalidInput, NotFound, PermissionDenied, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import INCIDENTS, VIEW, Scope, actor_scope
 from wangge.registry.selectors import within_node
@@ -54,8 +54,7 @@ def incident_list(
     if open_only:
         qs = qs.filter(status__in=list(OPEN_STATUSES))
     if kind:
-        if kind not in Kind.values:
-            raise InvalidInput.field("kind", f"未知类别 {kind!r}")
+        one_of(kind, Kind.values, "kind", "类别")
         qs = qs.filter(kind=kind)
     if mine:
         qs = qs.filter(reporter_user_id=scope.user_id) if scope.user_id else qs.none()

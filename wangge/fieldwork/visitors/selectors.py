@@ -9,7 +9,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.errors import NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.fieldwork.gates.models import Post
 from wangge.people.access import GATE, ROSTER, Scope, actor_scope
@@ -52,8 +52,7 @@ def visitor_list(*, actor, within: int | None = None, q: str | None = None, stat
     if node is not None:
         qs = qs.filter(estate__path__startswith=node.path)
     if status:
-        if status not in Status.values:
-            raise InvalidInput.field("status", f"未知状态 {status}，可选：{'、'.join(Status.values)}")
+        one_of(status, Status.values, "status", "状态")
         qs = qs.filter(status=status)
     if post is not None:
         qs = qs.filter(post_id=post)

@@ -16,7 +16,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from wangge.core import pii
-from wangge.core.errors import InvalidInput, NotFound, PermissionDenied
+from wangge.core.errors import NotFound, PermissionDenied, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import ROLE_CAPABILITIES, VIEW, VISIT, Scope, actor_scope
 from wangge.people.models import Duty
@@ -405,8 +405,7 @@ def visit_list(
     if node is not None:
         qs = qs.filter(grid__path__startswith=node.path)
     if outcome:
-        if outcome not in Outcome.values:
-            raise InvalidInput.field("outcome", f"未知的走访结果 {outcome!r}")
+        one_of(outcome, Outcome.values, "outcome", "的走访结果")
         qs = qs.filter(outcome=outcome)
     if household is not None:
         qs = qs.filter(household_id=household)

@@ -1,18 +1,21 @@
 """iCalendar (RFC 5545) for the hall: the public feed of a hall's sessions, and one session as an
-invitation (METHOD:REQUEST, for an .ics attachment). No personal data: titles, times, places and links.
+invitation (an iTIP message, RFC 5546, for an .ics attachment: METHOD:REQUEST, or METHOD:CANCEL once the
+session is cancelled). No personal data: titles, times, places and links.
 
 UIDs are stable (`hall-session-<id>@<host>`), so a moved session updates the event in a calendar app
-instead of adding a second one; SEQUENCE grows when a session is moved or cancelled.
+instead of adding a second one. SEQUENCE is the session's own `sequence`, which grows with each move, new
+place or cancellation, so the feed and every emailed invitation or update agree on it.
 """
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
 from .models import Hall, Session, SessionStatus
 
@@ -44,6 +47,16 @@ def _calendar(name: str, method: str | None = None) -> Calendar:
     return cal
 
 
+def _organizer(hall: Hall) -> vCalAddress | None:
+    """The hall, at the address the platform's emails come from (iTIP messages name their organizer)."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL or "")[1]
+    if "@" not in address:
+        return None
+    organizer = vCalAddress(f"mailto:{address}")
+    organizer.params["cn"] = hall.name
+    return organizer
+
+
 def _event(session: Session, hall: Hall) -> Event:
     tz = timezone.get_default_timezone()
     event = Event()
@@ -58,7 +71,7 @@ def _event(session: Session, hall: Hall) -> Event:
     event.add("description", f"{hall.community.name}{hall.name}议事会。议程见 {session_url(session)}")
     cancelled = session.status == SessionStatus.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("sequence", int(session.moved_from is not None) + int(cancelled))
+    event.add("sequence", session.sequence)
     return event
 
 
@@ -71,8 +84,15 @@ def hall_ics(hall: Hall) -> bytes:
 
 
 def session_ics(session: Session) -> bytes:
-    """One session as an invitation (METHOD:REQUEST), for an e-mail attachment."""
+    """One session as an invitation for an e-mail attachment: METHOD:REQUEST (a new or moved session), or
+    METHOD:CANCEL with STATUS:CANCELLED once it is cancelled, so a calendar app that has the event updates
+    or removes it."""
     hall = session.hall
-    cal = _calendar(hall.name, method="REQUEST")
-    cal.add_component(_event(session, hall))
+    cancelled = session.status == SessionStatus.CANCELLED
+    cal = _calendar(hall.name, method="CANCEL" if cancelled else "REQUEST")
+    event = _event(session, hall)
+    organizer = _organizer(hall)
+    if organizer is not None:
+        event.add("organizer", organizer)
+    cal.add_component(event)
     return cal.to_ical()

@@ -87,6 +87,9 @@ class Session(TenantModel):
     scheduled_for = models.DateField(_("按规则的日期"), null=True, blank=True)
     moved_from = models.DateTimeField(_("原定时间"), null=True, blank=True)
     cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
+    sequence = models.PositiveIntegerField(
+        _("日历版本号"), default=0, editable=False,
+        help_text=_("会议 .ics 的 SEQUENCE：每次改期、改地点或取消加一，日历软件据此更新同一事件"))
 
     class Meta:
         verbose_name = _("议事会议")

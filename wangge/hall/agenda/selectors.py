@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.errors import NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.matters.lifecycle import OPEN_STATES
 from wangge.matters.models import Matter
@@ -115,8 +115,7 @@ def session_list(
     if hall is not None:
         qs = qs.filter(hall_id=hall)
     if status:
-        if status not in SessionStatus.values:
-            raise InvalidInput.field("status", f"未知状态 {status!r}，应为 {'、'.join(SessionStatus.values)} 之一")
+        one_of(status, SessionStatus.values, "status", "状态")
         qs = qs.filter(status=status)
     if q:
         text = normalize_query(q)
@@ -180,12 +179,10 @@ def item_list(
     if node is not None:
         qs = qs.filter(Q(hall__community__path__startswith=node.path) | Q(hall__community_id__in=node.ancestor_ids()))
     if status:
-        if status not in ItemStatus.values:
-            raise InvalidInput.field("status", f"未知状态 {status!r}，应为 {'、'.join(ItemStatus.values)} 之一")
+        one_of(status, ItemStatus.values, "status", "状态")
         qs = qs.filter(status=status)
     if kind:
-        if kind not in ItemKind.values:
-            raise InvalidInput.field("kind", f"未知类别 {kind!r}，应为 {'、'.join(ItemKind.values)} 之一")
+        one_of(kind, ItemKind.values, "kind", "类别")
         qs = qs.filter(kind=kind)
     if hall is not None:
         qs = qs.filter(hall_id=hall)

@@ -19,7 +19,7 @@ from wangge.matters.models import Matter
 from wangge.people.access import HALL, Actor
 from wangge.registry.models import GridNode, Level
 
-from . import selectors
+from . import selectors, signals
 from .models import (
     Hall,
     Item,
@@ -167,13 +167,15 @@ def session_update(
     place: str | None = None, title: str | None = None, cancel: bool = False, cancel_reason: str = "",
 ) -> Session:
     """Move a session (it keeps its identity, its items and its rule date; `moved_from` records the first
-    time it had), change its place or title, or cancel it (a reason is needed)."""
+    time it had), change its place or title, or cancel it (a reason is needed). A move, a new place or a
+    cancellation is announced by `signals.session_changed` (the meetings app tells the invitees)."""
     actor = Actor.of(actor)
     session = selectors.session_get(actor=actor.scope, session_id=session_id)
     _hall_for_write(actor, session.hall_id)
     session = Session.objects.select_for_update().get(pk=session.pk)
     if session.status != SessionStatus.PLANNED:
         raise Conflict(f"该会议{session.get_status_display()}，不能再修改时间或取消")
+    old_starts_at, old_ends_at, old_place = session.starts_at, session.ends_at, session.place
     if cancel:
         session.cancel_reason = clean_text(cancel_reason, "cancel_reason", limit=200, required=True)
         session.status = SessionStatus.CANCELLED
@@ -195,11 +197,19 @@ def session_update(
         session.title = clean_text(title, "title", limit=100, required=True)
     if Session.objects.filter(hall_id=session.hall_id, starts_at=session.starts_at).exclude(pk=session.pk).exists():
         raise Conflict("该议事厅在这个时间已有一次会议")
+    moved = (session.starts_at, session.ends_at) != (old_starts_at, old_ends_at)
+    place_changed = session.place != old_place
+    if cancel or moved or place_changed:
+        session.sequence += 1  # a new version of the same calendar event
     try:
         with transaction.atomic():
             session.save()
     except IntegrityError as exc:
         raise Conflict("该议事厅在这个时间已有一次会议") from exc
+    if cancel or moved or place_changed:
+        signals.session_changed.send(
+            sender=Session, session=session, actor=actor, cancelled=cancel, moved=moved,
+            place_changed=place_changed, old_starts_at=old_starts_at, old_ends_at=old_ends_at, old_place=old_place)
     return session
 
 

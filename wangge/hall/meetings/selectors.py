@@ -9,16 +9,54 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from wangge.core.errors import NotFound
 from wangge.core.text import normalize_query
 from wangge.hall.agenda.models import Item, Session, SessionStatus
 from wangge.matters.models import Matter
 from wangge.people.access import HALL, actor_scope, require
+from wangge.people.models import Duty, Organisation, Person
+from wangge.people.selectors import person_pick_list
 from wangge.registry.selectors import within_node
 
 from .models import Attendance, Invitation, MeetingRecord, Motion, MotionStatus, Resolution
+
+
+def _path_ids(path: str) -> list[int]:
+    return [int(p) for p in path.strip("/").split("/") if p]
+
+
+def near_q(community, prefix: str = "") -> Q:
+    """Grid nodes inside the community or above it (the subdistrict's police station serves it too), for
+    a row whose grid is `<prefix>grid`."""
+    return (Q(**{f"{prefix}grid__path__startswith": community.path})
+            | Q(**{f"{prefix}grid_id__in": _path_ids(community.path)}))
+
+
+def persons_near_q(community, at: dt.datetime) -> Q:
+    """The persons a session of the community's hall may invite (or name responsible for a resolution):
+    registered at a grid in the community or above it, holding a current duty there or above it, or
+    living in it."""
+    return (near_q(community)
+            | Q(Exists(Duty.objects.current(at).filter(near_q(community), person=OuterRef("pk"))))
+            | Q(resident__left_at__isnull=True, resident__household__unit__micro_grid__path__startswith=community.path))
+
+
+def organisations_near(community) -> QuerySet[Organisation]:
+    """The organisations serving the community (placed in it or above it), which its hall may invite."""
+    return Organisation.objects.filter(near_q(community)).order_by("kind", "id")
+
+
+def invite_person_picks(*, actor, session: Session, q: str = "", at: dt.datetime | None = None) -> QuerySet[Person]:
+    """The invitation form's person search: persons the actor may see whom the session may invite, found
+    by name, pinyin or initials, each with `current_duties` (so that two 张伟 can be told apart)."""
+    at = at or timezone.now()
+    return (person_pick_list(actor=actor, q=q).filter(persons_near_q(session.hall.community, at))
+            .select_related("resident__household__unit__micro_grid").order_by("id"))
 
 
 def _session(session_id: int) -> Session:
@@ -121,7 +159,7 @@ def items_of(session: Session) -> QuerySet[Item]:
 
 def _resolutions() -> QuerySet[Resolution]:
     return (
-        Resolution.objects.select_related("session__hall__community", "item", "responsible_person",
+        Resolution.objects.select_related("session__hall__community", "item__meeting_minutes", "responsible_person",
                                           "responsible_organisation", "motion")
         .prefetch_related(Prefetch("matters", queryset=Matter.objects.select_related("category").order_by("id")))
     )

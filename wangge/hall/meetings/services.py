@@ -10,16 +10,15 @@ with their own RSVP token), vote electronically once checked in.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from wangge.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from wangge.core.text import clean_text
+from wangge.hall.agenda.ics import session_ics
 from wangge.hall.agenda.models import Hall, Item, Session, SessionStatus
 from wangge.matters.models import Matter, Source
 from wangge.notify.services import emit, notify
@@ -27,6 +26,7 @@ from wangge.people.access import HALL, Actor, require
 from wangge.people.models import Duty, Membership, Organisation, OrganisationKind, Person, Role
 from wangge.registry.models import Unit
 
+from . import selectors
 from .models import (
     Attendance,
     Ballot,
@@ -46,8 +46,6 @@ from .models import (
     Threshold,
     Voter,
 )
-
-logger = logging.getLogger(__name__)
 
 CHECKIN_EARLY = dt.timedelta(hours=2)
 INVITE_MAX = 200
@@ -118,29 +116,16 @@ def _ids(values, field: str) -> list[int]:
     return list(dict.fromkeys(out))
 
 
-def _path_ids(path: str) -> list[int]:
-    return [int(p) for p in path.strip("/").split("/") if p]
-
-
 def _near(community) -> Q:
     """Grid nodes inside the community or above it (the subdistrict's police station serves it too)."""
-    return Q(grid__path__startswith=community.path) | Q(grid_id__in=_path_ids(community.path))
+    return selectors.near_q(community)
 
 
 # -- invitations ---------------------------------------------------------------------------------------------
 
 
 def _person_near(person: Person, community, at) -> bool:
-    ids = _path_ids(community.path)
-    if person.grid_id and (person.grid.path.startswith(community.path) or person.grid_id in ids):
-        return True
-    if Duty.objects.current(at).filter(person=person).filter(_near(community)).exists():
-        return True
-    resident = person.resident
-    if resident is not None and resident.left_at is None:
-        micro = resident.household.unit.micro_grid
-        return micro is not None and micro.path.startswith(community.path)
-    return False
+    return Person.objects.filter(pk=person.pk).filter(selectors.persons_near_q(community, at)).exists()
 
 
 def org_recipients(organisation: Organisation, at=None) -> list[Person]:
@@ -156,62 +141,35 @@ def org_recipients(organisation: Organisation, at=None) -> list[Person]:
             .filter(Q(end__isnull=True) | Q(end__gt=today)).select_related("person")]
 
 
-def _tell_invited(invitation: Invitation, session: Session) -> None:
-    recipients = [invitation.person] if invitation.person_id else org_recipients(invitation.organisation)
+def _recipients(invitation: Invitation, at=None) -> list[Person]:
+    return [invitation.person] if invitation.person_id else org_recipients(invitation.organisation, at)
+
+
+def _where(session: Session, place: str | None = None) -> str:
+    place = session.place if place is None else place
+    return place or session.hall.place or session.hall.name
+
+
+def _when(moment: dt.datetime) -> str:
+    return f"{timezone.localtime(moment):%Y年%m月%d日 %H:%M}"
+
+
+def calendar_file(session: Session) -> tuple[str, bytes, str]:
+    """The session's .ics as a notify() attachment."""
+    return (f"session-{session.pk}.ics", session_ics(session), "text/calendar")
+
+
+def _tell_invited(invitation: Invitation, session: Session, calendar: tuple[str, bytes, str]) -> None:
+    """The invitee (an organisation's liaisons or members) is told in the inbox, and by email with the
+    session's .ics attached when they take email."""
+    recipients = _recipients(invitation)
     if not recipients:
         return
-    when = timezone.localtime(session.starts_at)
     title = f"议事会议邀请：{session.title}"
-    body = f"{when:%Y年%m月%d日 %H:%M}，{session.place or session.hall.place or session.hall.name}。请通过链接回复是否出席。"
+    body = f"{_when(session.starts_at)}，{_where(session)}。请通过链接回复是否出席。"
     notify(recipients=recipients, event="hall.meeting_invited", title=title, body=body,
            link=f"/m/rsvp/{invitation.token}/", payload={"session": session.pk, "invitation": invitation.pk},
-           subdistrict_id=session.subdistrict_id)
-    addresses = [p.user.email for p in recipients if p.user_id and p.user.email]
-    if addresses:
-        transaction.on_commit(lambda: _send_calendar(session.pk, invitation.token, title, body, addresses))
-
-
-def session_ics(session: Session) -> bytes:
-    """The session as one iCalendar VEVENT, from the agenda app (wangge.hall.agenda.ics.session_ics).
-    FALLBACK: while the agenda app does not provide it, a minimal VEVENT is built here."""
-    try:
-        from wangge.hall.agenda.ics import session_ics as agenda_ics  # noqa: PLC0415
-    except ImportError:  # FALLBACK until the agenda app ships its ics module
-        agenda_ics = None
-    if agenda_ics is not None:
-        return agenda_ics(session)
-    from icalendar import Calendar, Event  # noqa: PLC0415
-
-    cal = Calendar()
-    cal.add("prodid", "-//wangge//hall//CN")
-    cal.add("version", "2.0")
-    cal.add("method", "REQUEST")
-    event = Event()
-    event.add("uid", f"hall-session-{session.pk}@wangge")
-    event.add("summary", session.title)
-    event.add("dtstart", session.starts_at)
-    event.add("dtend", session.ends_at)
-    event.add("dtstamp", timezone.now())
-    event.add("location", session.place or session.hall.place or session.hall.name)
-    cal.add_component(event)
-    return cal.to_ical()
-
-
-def _send_calendar(session_id: int, token: str, title: str, body: str, addresses: list[str]) -> None:
-    """The calendar invitation: an email with the session's .ics attached (notify's own email has no
-    attachments). Failures are logged, never raised: the inbox entry is already there."""
-    from django.conf import settings
-
-    session = Session.objects.select_related("hall").filter(pk=session_id).first()
-    if session is None:
-        return
-    link = f"{getattr(settings, 'NOTIFY_BASE_URL', '')}/m/rsvp/{token}/"
-    try:
-        message = EmailMessage(subject=title, body=f"{body}\n\n{link}\n", to=addresses)
-        message.attach(f"session-{session.pk}.ics", session_ics(session), "text/calendar")
-        message.send()
-    except Exception:  # noqa: BLE001 - a failed calendar email must not break the invitation
-        logger.exception("calendar invitation for session %s not sent", session_id)
+           subdistrict_id=session.subdistrict_id, attachments=[calendar])
 
 
 @transaction.atomic
@@ -235,16 +193,31 @@ def meeting_invite(*, actor, session_id: int, persons: list[int] | None = None,
         raise InvalidInput.field("persons", f"一次最多邀请{INVITE_MAX}个")
     community = session.hall.community
     found = {p.pk: p for p in Person.objects.filter(pk__in=person_ids)
-             .select_related("grid", "resident__household__unit__micro_grid", "user")}
+             .filter(selectors.persons_near_q(community, at)).select_related("user")}
     for pk in person_ids:
-        if pk not in found or not _person_near(found[pk], community, at):
+        if pk not in found:
             raise InvalidInput.field("persons", f"人员 {pk} 不存在，或不在本社区")
-    orgs = {o.pk: o for o in Organisation.objects.filter(pk__in=org_ids).filter(_near(community))}
+    orgs = {o.pk: o for o in selectors.organisations_near(community).filter(pk__in=org_ids)}
     for pk in org_ids:
         if pk not in orgs:
             raise InvalidInput.field("organisations", f"组织 {pk} 不存在，或不服务本社区")
+    capacities = None if capacity else _capacities(community, person_ids, at)
     return _invite(actor, session, [found[p] for p in person_ids], [orgs[o] for o in org_ids],
-                   capacity=capacity, at=at)
+                   capacity=capacity, capacities=capacities, at=at)
+
+
+def _capacities(community, person_ids: list[int], at) -> dict[int, str]:
+    """In what capacity each person is invited, when the secretary did not say: their first current duty
+    in the community (or above it), else resident."""
+    out: dict[int, str] = {}
+    duties = (Duty.objects.current(at).filter(_near(community), person_id__in=person_ids).order_by("start", "id"))
+    for duty in duties:
+        out.setdefault(duty.person_id, duty.get_role_display())
+    residents = Person.objects.filter(pk__in=[p for p in person_ids if p not in out], resident__left_at__isnull=True,
+                                      resident__household__unit__micro_grid__path__startswith=community.path)
+    for pk in residents.values_list("pk", flat=True):
+        out[pk] = "居民"
+    return out
 
 
 def _invite(actor: Actor, session: Session, persons, organisations, *, capacity="", capacities=None,
@@ -263,10 +236,11 @@ def _invite(actor: Actor, session: Session, persons, organisations, *, capacity=
             have_o.add(org.pk)
             rows.append(Invitation(session=session, organisation=org, invited_at=at, invited_by_label=actor.label,
                                    capacity=org.get_kind_display(), subdistrict_id=session.subdistrict_id))
+    record_for(session)
+    calendar = calendar_file(session) if rows else None
     for row in rows:
         row.save()
-        _tell_invited(row, session)
-    record_for(session)
+        _tell_invited(row, session, calendar)
     return rows
 
 
@@ -307,6 +281,45 @@ def usual_invitees(hall: Hall, *, at=None) -> tuple[list[Person], dict[int, str]
     return list(persons.values()), capacities, orgs
 
 
+@transaction.atomic
+def meeting_session_changed(*, session: Session, cancelled: bool, moved: bool, old_starts_at: dt.datetime,
+                            old_place: str, at: dt.datetime | None = None) -> list:
+    """Tell the invitees of a session that was moved, given another place or cancelled (the agenda's
+    `session_changed` signal, inside its transaction): each invitation not declined — a person, or an
+    organisation's liaisons or members — gets an inbox entry and, by email, the updated .ics (same UID,
+    higher SEQUENCE; METHOD:CANCEL once cancelled). Someone reached by two invitations is told once."""
+    at = at or timezone.now()
+    invitations = list(session.invitations.select_related("person", "organisation").order_by("id"))
+    where, old_where = _where(session), _where(session, old_place)
+    if not invitations or not (cancelled or moved or where != old_where):
+        return []
+    calendar = calendar_file(session)
+    if cancelled:
+        event, title = "hall.meeting_cancelled", f"会议取消：{session.title}"
+        body = f"原定{_when(old_starts_at)}在{old_where}举行的会议已取消。原因：{session.cancel_reason}"
+    elif moved:
+        event, title = "hall.meeting_moved", f"会议时间变更：{session.title}"
+        body = f"会议时间由{_when(old_starts_at)}改为{_when(session.starts_at)}，地点：{where}"
+        body += f"（原定{old_where}）。" if where != old_where else "。"
+        body += "如不能出席，请通过链接更改回复。"
+    else:
+        event, title = "hall.meeting_moved", f"会议地点变更：{session.title}"
+        body = f"{_when(session.starts_at)}的会议改在{where}举行（原定{old_where}）。如不能出席，请通过链接更改回复。"
+    told: set[int] = set()
+    notes = []
+    for invitation in invitations:
+        if invitation.response == Response.DECLINED:
+            continue
+        recipients = [p for p in _recipients(invitation, at) if p.pk not in told]
+        told.update(p.pk for p in recipients)
+        if recipients:
+            notes += notify(recipients=recipients, event=event, title=title, body=body,
+                            link=f"/m/rsvp/{invitation.token}/",
+                            payload={"session": session.pk, "invitation": invitation.pk},
+                            subdistrict_id=session.subdistrict_id, attachments=[calendar])
+    return notes
+
+
 @dataclass
 class RsvpIn:
     response: str
@@ -324,6 +337,8 @@ def meeting_rsvp(*, token: str, answer: RsvpIn, at: dt.datetime | None = None) -
     if invitation is None:
         raise NotFound("邀请链接无效")
     session = invitation.session
+    if session.status == SessionStatus.CANCELLED:
+        raise Conflict("会议已取消，不能再回复")
     if session.status in CLOSED_SESSION or at > session.ends_at:
         raise Conflict("会议已结束，不能再回复")
     if answer.response not in (Response.ACCEPTED, Response.DECLINED):

@@ -7,6 +7,7 @@ urlpatterns = [
     path("hall/sessions/<int:session_id>/meeting/motions/", views.meeting_motions, name="meeting-motions"),
     path("hall/sessions/<int:session_id>/meeting/invite-usual/", views.invite_usual, name="meeting-invite-usual"),
     path("hall/sessions/<int:session_id>/meeting/invite/", views.invite, name="meeting-invite"),
+    path("hall/sessions/<int:session_id>/meeting/invite/picks/", views.invite_picks, name="meeting-invite-picks"),
     path("hall/sessions/<int:session_id>/meeting/attendance/", views.attendance_add, name="meeting-attendance-add"),
     path("hall/sessions/<int:session_id>/meeting/items/<int:item_id>/minutes/", views.minutes_save,
          name="meeting-minutes-save"),

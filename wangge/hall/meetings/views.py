@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections import Counter
+from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
@@ -16,11 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from wangge.core.errors import ApplicationError, NotFound
-from wangge.core.views import refusals
+from wangge.core.errors import ApplicationError, FieldError, NotFound, PermissionDenied
+from wangge.core.views import is_htmx, refusals
+from wangge.hall.agenda.ics import session_ics
 from wangge.hall.agenda.models import SessionStatus
+from wangge.people import selectors as people_selectors
 from wangge.people.access import Actor, request_scope
-from wangge.people.models import Organisation
 
 from . import pdf, selectors, services
 from .models import Basis, Choice, Method, Minutes, MotionStatus, Response, Threshold
@@ -57,11 +60,44 @@ def _motions_context(session) -> dict:
     return {"motions": motions, "has_open": any(m.status == MotionStatus.OPEN for m in motions)}
 
 
-@login_required
-@refusals
-def meeting(request, session_id: int):
+INVITE_PICKS = 20
+INVITE_FIELDS = ("persons", "organisations")
+
+
+def _invite_form(scope, session, *, q: str = "", person_ids=(), org_ids=(), errors: dict | None = None,
+                 opened: bool = False) -> dict:
+    """The invitation form: the persons found by `q` (those the session may invite, with their duties),
+    the ones already picked first and checked (kept across searches and after an error), and the
+    organisations serving the community — those already invited marked."""
+    invited = session.invitations.values_list("person_id", "organisation_id")
+    invited_persons = {p for p, _o in invited if p}
+    invited_orgs = {o for _p, o in invited if o}
+    picked = []
+    if person_ids:
+        chosen = (people_selectors.person_pick_list(actor=scope).filter(pk__in=person_ids)
+                  .select_related("resident__household__unit__micro_grid"))
+        by_id = {p.pk: p for p in chosen}
+        picked = [by_id[pk] for pk in person_ids if pk in by_id]
+    found, more = [], False
+    if q:
+        found = list(selectors.invite_person_picks(actor=scope, session=session, q=q)[: INVITE_PICKS + 1])
+        more, found = len(found) > INVITE_PICKS, found[:INVITE_PICKS]
+    picked_ids = {p.pk for p in picked}
+    picks = picked + [p for p in found if p.pk not in picked_ids]
+    for person in picks:
+        person.invited = person.pk in invited_persons
+    organisations = list(selectors.organisations_near(session.hall.community)[:100])
+    for organisation in organisations:
+        organisation.invited = organisation.pk in invited_orgs
+    errors = errors or {}
+    return {"q": q, "picks": picks, "picked_ids": picked_ids, "found": len(found), "more": more, "limit": INVITE_PICKS,
+            "organisations": organisations, "org_ids": set(org_ids), "errors": errors,
+            "open": opened or bool(q) or bool(errors)}
+
+
+def _meeting_page(request, session, *, invite: dict | None = None, status: int = 200):
     scope = request_scope(request)
-    session = selectors.session_for_staff(actor=scope, session_id=session_id)
+    session_id = session.pk
     record = services.record_for(session) if session.status == SessionStatus.PLANNED else selectors.record_of(session)
     invitations = list(selectors.invitation_list(actor=scope, session_id=session_id))
     attendances = list(selectors.attendance_list(actor=scope, session_id=session_id))
@@ -71,13 +107,14 @@ def meeting(request, session_id: int):
     for item in items:
         item.minutes_row = minutes.get(item.pk)
     resolutions = list(selectors.session_resolutions(actor=scope, session_id=session_id))
-    organisations = Organisation.objects.filter(services._near(session.hall.community)).order_by("kind", "id")[:100]
+    if invite is None:
+        invite = _invite_form(scope, session, q=request.GET.get("invite_q", "").strip()[:50])
     start, end = services.checkin_window(session)
     return render(request, "meetings/meeting.html", {
         "s": session, "record": record, "invitations": invitations, "present": present,
         "attendances": attendances, "quorum": services.quorum(session), "items": items,
         "resolutions": resolutions, "progress": selectors.follow_up_progress(resolutions),
-        "organisations": organisations, "window_start": start, "window_end": end,
+        "organisations": invite["organisations"], "invite": invite, "window_start": start, "window_end": end,
         "writable": session.status not in services.CLOSED_SESSION,
         "checkin_url": request.build_absolute_uri(reverse("meeting-checkin", args=[record.checkin_token]))
         if record else "",
@@ -85,7 +122,14 @@ def meeting(request, session_id: int):
         "default_due": timezone.localdate(session.starts_at) + dt.timedelta(days=30),
         "default_category": services.DEFAULT_CATEGORY,
         **_motions_context(session),
-    })
+    }, status=status)
+
+
+@login_required
+@refusals
+def meeting(request, session_id: int):
+    session = selectors.session_for_staff(actor=request_scope(request), session_id=session_id)
+    return _meeting_page(request, session)
 
 
 @login_required
@@ -126,13 +170,65 @@ def invite_usual(request, session_id):
     return "invitations"
 
 
-@_post
-def invite(request, session_id):
-    persons = [p for p in (_int(v) for v in request.POST.get("persons", "").replace("，", ",").split(",") if v.strip()) if p]
-    orgs = [o for o in (_int(v) for v in request.POST.getlist("organisations")) if o]
-    rows = services.meeting_invite(actor=_actor(request), session_id=session_id, persons=persons, organisations=orgs)
-    messages.success(request, f"已邀请{len(rows)}个")
-    return "invitations"
+def _picked(values) -> tuple[list[int], bool]:
+    """The ids checked in the form, in order, once each; and whether some value was not an id."""
+    ids = [_int(v) for v in values]
+    return list(dict.fromkeys(i for i in ids if i is not None)), any(i is None for i in ids)
+
+
+@login_required
+@refusals
+def invite_picks(request, session_id: int):
+    """The invitation form's live person search (an htmx partial); the persons checked so far
+    (`persons`) stay at the top, checked. Without htmx: the meeting page with the search made."""
+    scope = request_scope(request)
+    session = selectors.session_for_staff(actor=scope, session_id=session_id)
+    q = request.GET.get("invite_q", "").strip()[:50]
+    if not is_htmx(request):
+        return redirect(reverse("meeting", args=[session_id]) + "?" + urlencode({"invite_q": q}) + "#invite-box")
+    person_ids, _bad = _picked(request.GET.getlist("persons"))
+    return render(request, "meetings/_invite_picks.html",
+                  {"s": session, "invite": _invite_form(scope, session, q=q, person_ids=person_ids)})
+
+
+@login_required
+@require_POST
+@refusals
+def invite(request, session_id: int):
+    """Invite the persons and organisations checked. "查找" (`find`) re-renders the page with the search
+    made and the checks kept (the form without JavaScript); a refusal re-renders it with the checks kept
+    and the error beside the field it names."""
+    scope = request_scope(request)
+    session = selectors.session_for_staff(actor=scope, session_id=session_id)
+    q = request.POST.get("invite_q", "").strip()[:50]
+    person_ids, bad_persons = _picked(request.POST.getlist("persons"))
+    org_ids, bad_orgs = _picked(request.POST.getlist("organisations"))
+    form = {"q": q, "person_ids": person_ids, "org_ids": org_ids, "opened": True}
+    if request.POST.get("find"):
+        return _meeting_page(request, session, invite=_invite_form(scope, session, **form))
+    errors = {}
+    if bad_persons:
+        errors["persons"] = "请从查找结果中勾选人员"
+    if bad_orgs:
+        errors["organisations"] = "请勾选组织"
+    if not errors:
+        try:
+            rows = services.meeting_invite(actor=_actor(request), session_id=session_id, persons=person_ids,
+                                           organisations=org_ids)
+        except (NotFound, PermissionDenied):
+            raise
+        except ApplicationError as exc:
+            for error in exc.errors or [FieldError("form", exc.message)]:
+                errors.setdefault(error.field if error.field in INVITE_FIELDS else "form", error.message)
+            return _meeting_page(request, session, invite=_invite_form(scope, session, errors=errors, **form),
+                                 status=exc.status)
+    if errors:
+        return _meeting_page(request, session, invite=_invite_form(scope, session, errors=errors, **form), status=422)
+    if rows:
+        messages.success(request, f"已邀请{len(rows)}个，邀请已通过站内通知和邮件（附日历文件）发出")
+    else:
+        messages.info(request, "所选人员和组织都已邀请过")
+    return _back(session_id, "invitations")
 
 
 @_post
@@ -309,7 +405,9 @@ def rsvp_ics(request, token: str):
         invitation = selectors.invitation_by_token(token)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    response = HttpResponse(services.session_ics(invitation.session), content_type="text/calendar; charset=utf-8")
+    session = invitation.session
+    body = session_ics(session)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="session-{invitation.session_id}.ics"'
     return response
 
@@ -375,6 +473,8 @@ def resolutions(request):
     for r in rows:
         entry = sessions.setdefault(r.session_id, {"s": r.session, "rows": []})
         entry["rows"].append(r)
+        # the follow-ups as residents read them: how many matters stand in each state
+        r.state_counts = Counter(m.get_state_display() for m in r.matters.all()).most_common()
     for entry in sessions.values():
         entry["progress"] = selectors.follow_up_progress(entry["rows"])
     return render(request, "meetings/resolutions.html", {"sessions": list(sessions.values())})

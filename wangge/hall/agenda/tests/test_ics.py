@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from icalendar import Calendar
 
 from wangge.hall.agenda import services
@@ -52,3 +53,30 @@ def test_session_invitation_is_a_request_with_one_event(world):
     assert str(cal["method"]) == "REQUEST"
     events = _events(session_ics(session))
     assert len(events) == 1 and str(events[0]["uid"]) == session_uid(session)
+
+
+def test_a_cancelled_session_is_a_cancel_message_and_the_feed_stays_a_plain_calendar(world):
+    hall = make_hall(world)
+    first, second = list(hall.sessions.order_by("starts_at"))[:2]
+    moved = services.session_update(actor=world.users["committee_A"], session_id=first.pk,
+                                    starts_at=timezone.localtime(first.starts_at).replace(hour=15))
+    cancelled = services.session_update(actor=world.users["committee_A"], session_id=second.pk, cancel=True,
+                                        cancel_reason="与节日活动冲突")
+    cal = Calendar.from_ical(session_ics(cancelled))
+    [event] = _events(session_ics(cancelled))
+    assert str(cal["method"]) == "CANCEL" and str(event["status"]) == "CANCELLED"
+    assert str(event["uid"]) == session_uid(cancelled) and event["sequence"] == 1
+    assert "mailto:" in str(event["organizer"])
+    [event] = _events(session_ics(moved))
+    assert event["sequence"] == 1 and event.decoded("dtstart").hour == 15
+    # moved again: a newer version of the same event, in the invitation and in the feed alike
+    moved = services.session_update(actor=world.users["committee_A"], session_id=first.pk,
+                                    starts_at=timezone.localtime(first.starts_at).replace(hour=16))
+    [event] = _events(session_ics(moved))
+    assert event["sequence"] == 2 and event.decoded("dtstart").hour == 16
+    # the public feed: no METHOD (not an iTIP message), every session, no organizer
+    feed = Client().get(f"/hall/{hall.pk}.ics").content
+    assert "METHOD" not in Calendar.from_ical(feed) and b"ORGANIZER" not in feed
+    by_uid = {str(e["uid"]): e for e in _events(feed)}
+    assert str(by_uid[session_uid(cancelled)]["status"]) == "CANCELLED"
+    assert by_uid[session_uid(moved)]["sequence"] == 2
