@@ -5,7 +5,8 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .errors import NotFound, PermissionDenied
+from .errors import ApplicationError, NotFound, PermissionDenied
+from .schemas import MAX_ID
 
 
 @require_GET
@@ -42,3 +43,22 @@ def refusals(view):
             return forbidden(request, exc.message)
 
     return wrapped
+
+
+def form_id(value) -> int | None:
+    """An id as a form or query string sends it (a `<select>` value, `?grid=12`): ASCII digits naming a
+    possible row, else None — so that a typed "abc", "0" or an id past BIGINT reaches the service as "not
+    chosen" instead of a crash."""
+    text = str(value or "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
+def field_errors(exc: ApplicationError) -> dict[str, str]:
+    """A refusal as a form shows it: the first message for each field it names, or the whole message
+    under "form" when it names none."""
+    out: dict[str, str] = {}
+    for e in exc.errors:
+        out.setdefault(e.field, e.message)
+    return out or {"form": exc.message}

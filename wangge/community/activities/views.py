@@ -31,8 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wangge.core.errors import ApplicationError, InvalidInput, PermissionDenied
-from wangge.core.schemas import MAX_ID
-from wangge.core.views import forbidden, refusals
+from wangge.core.views import field_errors, forbidden, form_id, refusals
 from wangge.people.access import ACTIVITIES, request_scope
 from wangge.registry.models import GridNode, Resident
 
@@ -40,20 +39,6 @@ from . import selectors, services
 from .models import Activity, Kind, SignUpStatus, Status
 
 PER_PAGE = 20
-
-
-def _int(value) -> int | None:
-    value = str(value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID else None
-
-
-def _errors(exc: ApplicationError) -> dict[str, str]:
-    if isinstance(exc, InvalidInput):
-        out: dict[str, str] = {}
-        for e in exc.errors:
-            out.setdefault(e.field, e.message)
-        return out or {"form": exc.message}
-    return {"form": exc.message}
 
 
 def _when(value: str) -> dt.datetime | None:
@@ -114,14 +99,14 @@ def activity_create(request):
                 if not _when(p.get(field)):
                     raise InvalidInput.field(field, "请填写有效的日期时间")
             activity = services.activity_create(
-                actor=request.user, grid=_int(p.get("grid")) or 0, kind=p.get("kind", ""), title=p.get("title", ""),
-                description=p.get("description", ""), venue=_int(p.get("venue")), place=p.get("place", ""),
+                actor=request.user, grid=form_id(p.get("grid")) or 0, kind=p.get("kind", ""), title=p.get("title", ""),
+                description=p.get("description", ""), venue=form_id(p.get("venue")), place=p.get("place", ""),
                 starts_at=_when(p.get("starts_at")), ends_at=_when(p.get("ends_at")),
                 capacity=int(capacity) if capacity else None, signup_closes=_when(p.get("signup_closes")),
                 party_only=bool(p.get("party_only")),
                 status=Status.DRAFT if p.get("status") == Status.DRAFT else Status.PUBLISHED)
         except ApplicationError as exc:
-            errors = _errors(exc)
+            errors = field_errors(exc)
         else:
             messages.success(request, _("活动已创建：%(t)s") % {"t": activity.title})
             return redirect("activity-detail", activity.pk)
@@ -165,7 +150,7 @@ def activity_edit(request, activity_id: int):
             if capacity and not capacity.isdigit():
                 raise InvalidInput.field("capacity", "名额应为正整数，不限名额请留空")
             changes = {"kind": p.get("kind", ""), "title": p.get("title", ""),
-                       "description": p.get("description", ""), "venue": _int(p.get("venue")),
+                       "description": p.get("description", ""), "venue": form_id(p.get("venue")),
                        "place": p.get("place", ""), "capacity": int(capacity) if capacity else None,
                        "party_only": bool(p.get("party_only"))}
             for field in ("starts_at", "ends_at"):
@@ -187,7 +172,7 @@ def activity_edit(request, activity_id: int):
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
-            errors = _errors(exc)
+            errors = field_errors(exc)
         else:
             messages.success(request, _("活动已保存：%(t)s") % {"t": activity.title})
             return redirect("activity-detail", activity.pk)
@@ -253,7 +238,7 @@ def activity_detail(request, activity_id: int):
 def signup(request, activity_id: int):
     try:
         result = services.signup_create(actor=request.user, activity_id=activity_id,
-                                        resident=_int(request.POST.get("resident")))
+                                        resident=form_id(request.POST.get("resident")))
     except ApplicationError as exc:
         if exc.status == 404:
             raise
@@ -273,7 +258,7 @@ def signup(request, activity_id: int):
 @refusals
 def cancel(request, activity_id: int):
     try:
-        services.signup_cancel(actor=request.user, activity_id=activity_id, signup_id=_int(request.POST.get("signup")))
+        services.signup_cancel(actor=request.user, activity_id=activity_id, signup_id=form_id(request.POST.get("signup")))
     except ApplicationError as exc:
         if exc.status == 404 and not request.POST.get("signup"):
             messages.error(request, exc.message)
@@ -292,7 +277,7 @@ def cancel(request, activity_id: int):
 def staff_checkin(request, activity_id: int):
     try:
         s = services.checkin_by_staff(actor=request.user, activity_id=activity_id,
-                                      signup=_int(request.POST.get("signup")), resident=_int(request.POST.get("resident")))
+                                      signup=form_id(request.POST.get("signup")), resident=form_id(request.POST.get("resident")))
     except ApplicationError as exc:
         if exc.status == 404:
             raise
@@ -353,7 +338,7 @@ def stats(request):
     until = parse_date(request.GET.get("until") or "") or today
     error = ""
     try:
-        data = selectors.attendance_stats(actor=scope, within=_int(request.GET.get("within")), since=since, until=until)
+        data = selectors.attendance_stats(actor=scope, within=form_id(request.GET.get("within")), since=since, until=until)
     except InvalidInput as exc:
         error = exc.message
         data = selectors.attendance_stats(actor=scope, since=since, until=since)

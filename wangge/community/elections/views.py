@@ -23,25 +23,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wangge.core.errors import ApplicationError, InvalidInput, PermissionDenied
-from wangge.core.schemas import MAX_ID
-from wangge.core.views import refusals
+from wangge.core.views import field_errors, form_id, refusals
 from wangge.people.access import ELECTIONS, Actor
 from wangge.registry.models import GridNode, Level
 
 from . import selectors, services
 from .models import Basis, Eligibility, Phase
-
-
-def _int(value) -> int | None:
-    value = str(value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID else None
-
-
-def _errors(exc: InvalidInput) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for e in exc.errors:
-        out.setdefault(e.field, e.message)
-    return out or {"form": exc.message}
 
 
 def _communities(scope):
@@ -87,14 +74,14 @@ def election_new(request):
             fields = {f: _local(request.POST.get(f), f) for f in
                       ("nomination_opens", "nomination_closes", "voting_opens", "voting_closes")}
             election = services.election_create(
-                actor=actor, community=_int(request.POST.get("community")) or 0, title=request.POST.get("title", ""),
+                actor=actor, community=form_id(request.POST.get("community")) or 0, title=request.POST.get("title", ""),
                 description=request.POST.get("description", ""),
                 eligibility=request.POST.get("eligibility", ""), basis=request.POST.get("basis", ""),
-                votes_per_voter=_int(request.POST.get("votes_per_voter")) or 1,
+                votes_per_voter=form_id(request.POST.get("votes_per_voter")) or 1,
                 announce=request.POST.get("announce") == "on", **fields,
             )
         except InvalidInput as exc:
-            errors = _errors(exc)
+            errors = field_errors(exc)
         else:
             messages.success(request, _("评选已创建"))
             return redirect("election-detail", election.pk)
@@ -148,7 +135,7 @@ def election_edit(request, election_id: int):
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
-            errors = _errors(exc)
+            errors = field_errors(exc)
             if not isinstance(exc, InvalidInput):
                 errors.setdefault("form", exc.message)
         else:
@@ -208,7 +195,7 @@ def _act(request, fn, success: str):
 def election_nominate(request, election_id: int):
     actor = Actor.for_request(request)
     _act(request, lambda: services.nomination_create(
-        actor=actor, election_id=election_id, nominee=_int(request.POST.get("nominee")) or 0,
+        actor=actor, election_id=election_id, nominee=form_id(request.POST.get("nominee")) or 0,
         reason=request.POST.get("reason", "")), _("提名已提交，等待社区审核"))
     return redirect("election-detail", election_id)
 
@@ -230,7 +217,7 @@ def election_decide(request, election_id: int, nomination_id: int):
 @require_POST
 def election_vote(request, election_id: int):
     actor = Actor.for_request(request)
-    chosen = [_int(v) or 0 for v in request.POST.getlist("candidates")]
+    chosen = [form_id(v) or 0 for v in request.POST.getlist("candidates")]
     _act(request, lambda: services.vote_cast(actor=actor, election_id=election_id, candidates=chosen),
          _("投票成功，谢谢参与"))
     return redirect("election-detail", election_id)

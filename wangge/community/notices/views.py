@@ -21,26 +21,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wangge.core.errors import ApplicationError, InvalidInput, PermissionDenied
-from wangge.core.schemas import MAX_ID
-from wangge.core.views import refusals
+from wangge.core.views import field_errors, form_id, refusals
 from wangge.people.access import NOTICES, Actor
 from wangge.registry.models import Building, GridNode, Level
 
 from . import selectors, services
 from .models import Audience, Status
 from .serializers import read_ids_of
-
-
-def _int(value) -> int | None:
-    value = str(value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID else None
-
-
-def _errors(exc: InvalidInput) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for e in exc.errors:
-        out.setdefault(e.field, e.message)
-    return out or {"form": exc.message}
 
 
 @login_required
@@ -90,15 +77,15 @@ def notice_new(request):
         try:
             notice = services.notice_create(
                 actor=actor, title=request.POST.get("title", ""), body=request.POST.get("body", ""),
-                grids=[g for g in (_int(v) for v in request.POST.getlist("grids")) if g],
-                buildings=[b for b in (_int(v) for v in request.POST.getlist("buildings")) if b],
+                grids=[g for g in (form_id(v) for v in request.POST.getlist("grids")) if g],
+                buildings=[b for b in (form_id(v) for v in request.POST.getlist("buildings")) if b],
                 audience=request.POST.get("audience", ""),
                 publish_at=_when(request.POST.get("publish_at"), "publish_at"),
                 expires_at=_when(request.POST.get("expires_at"), "expires_at"),
                 pinned=request.POST.get("pinned") == "on", publish=request.POST.get("publish") == "1",
             )
         except InvalidInput as exc:
-            errors = _errors(exc)
+            errors = field_errors(exc)
         else:
             messages.success(request, _("公告已发布") if notice.status == "published" else _("草稿已保存"))
             return redirect("notice-detail", notice.pk)
@@ -133,8 +120,8 @@ def notice_edit(request, notice_id: int):
         try:
             notice = services.notice_update(
                 actor=actor, notice_id=notice.pk, title=values.get("title", ""), body=values.get("body", ""),
-                grids=[g for g in (_int(v) for v in chosen_grids) if g],
-                buildings=[b for b in (_int(v) for v in chosen_buildings) if b],
+                grids=[g for g in (form_id(v) for v in chosen_grids) if g],
+                buildings=[b for b in (form_id(v) for v in chosen_buildings) if b],
                 audience=values.get("audience", ""),
                 publish_at=_when(values.get("publish_at"), "publish_at") or timezone.now(),
                 expires_at=_when(values.get("expires_at"), "expires_at"), pinned=values.get("pinned") == "on",
@@ -142,7 +129,7 @@ def notice_edit(request, notice_id: int):
         except ApplicationError as exc:
             if exc.status == 403 or (exc.status == 404 and not exc.errors):
                 raise
-            errors = _errors(exc)
+            errors = field_errors(exc)
             if not isinstance(exc, InvalidInput):
                 errors.setdefault("form", exc.message)
         else:

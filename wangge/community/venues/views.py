@@ -25,19 +25,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wangge.core.errors import ApplicationError, InvalidInput
-from wangge.core.schemas import MAX_ID
-from wangge.core.views import forbidden, refusals
+from wangge.core.views import forbidden, form_id, refusals
 from wangge.people.access import VENUES, request_scope, require
 from wangge.people.models import Organisation
 from wangge.registry.models import GridNode, Level
 
 from . import selectors, services
 from .models import WEEKDAYS, BookingStatus, Venue
-
-
-def _int(value) -> int | None:
-    value = str(value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID else None
 
 
 def _week(scope, venue, start: dt.datetime) -> list[dict]:
@@ -101,7 +95,7 @@ def book(request, venue_id: int):
                 actor=request.user, venue_id=venue.pk, purpose=p.get("purpose", ""),
                 starts_at=timezone.make_aware(dt.datetime.combine(day, times[0])),
                 ends_at=timezone.make_aware(dt.datetime.combine(day, times[1])), attendees=int(attendees),
-                organisation=_int(p.get("organisation")), contact_name=p.get("contact_name", ""),
+                organisation=form_id(p.get("organisation")), contact_name=p.get("contact_name", ""),
                 contact_phone=p.get("contact_phone", ""))
         except ApplicationError as exc:
             if exc.status == 404:
@@ -244,7 +238,7 @@ def venue_new(request):
         p = values = request.POST
         try:
             venue = services.venue_create(
-                actor=request.user, community=_int(p.get("community")) or 0, name=p.get("name", ""),
+                actor=request.user, community=form_id(p.get("community")) or 0, name=p.get("name", ""),
                 description=p.get("description", ""), place=p.get("place", ""),
                 capacity=_capacity_from(p.get("capacity")), opening_hours=_hours_from(p),
                 needs_approval=p.get("needs_approval") == "on", active=p.get("active") == "on")

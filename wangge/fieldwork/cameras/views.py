@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods
 
 from wangge.core.errors import ApplicationError, InvalidInput
-from wangge.core.views import forbidden, refusals
+from wangge.core.views import forbidden, form_id, refusals
 from wangge.people.access import CAMERAS, VIEW, request_scope
 from wangge.registry.models import Building, GridNode, Level
 
@@ -32,11 +32,6 @@ FIELD_LABELS = {
     "gate": _l("看护门岗"), "kind": _l("类型"), "owner_kind": _l("产权方类别"), "status": _l("状态"),
     "installed_on": _l("安装日期"), "removed_on": _l("拆除日期"), "radius_m": _l("视野半径"), "note": _l("备注"),
 }
-
-
-def _int(value) -> int | None:
-    value = str(value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) <= 18 else None
 
 
 def _grids(scope):
@@ -58,7 +53,7 @@ def camera_list(request):
     scope = _staff(request)
     if scope is None:
         return forbidden(request, _("摄像头台账仅向网格和物业工作人员开放"))
-    filters = {"within": _int(request.GET.get("within")), "status": request.GET.get("status") or None,
+    filters = {"within": form_id(request.GET.get("within")), "status": request.GET.get("status") or None,
                "kind": request.GET.get("kind") or None, "q": (request.GET.get("q") or "").strip()[:100]}
     try:
         qs = selectors.camera_list(actor=scope, within=filters["within"], status=filters["status"],
@@ -95,7 +90,7 @@ FORM_FIELDS = ("code", "name", "lon", "lat", "building", "gate", "kind", "owner_
 def _posted(request) -> dict:
     data = {f: (request.POST.get(f) or "").strip() for f in FORM_FIELDS}
     out = {k: v for k, v in data.items() if k not in ("building", "gate", "removed_on")}
-    out["building"], out["gate"] = _int(data["building"]), _int(data["gate"])
+    out["building"], out["gate"] = form_id(data["building"]), form_id(data["gate"])
     out["removed_on"] = data["removed_on"] or None
     for f in ("lon", "lat"):
         try:
@@ -162,7 +157,7 @@ def coverage_page(request):
     scope = _staff(request)
     if scope is None:
         return forbidden(request, _("监控覆盖仅向网格和物业工作人员开放"))
-    within = _int(request.GET.get("within"))
+    within = form_id(request.GET.get("within"))
     if within is None and not scope.is_admin:
         roots = scope.paths(VIEW)
         if len(roots) == 1:

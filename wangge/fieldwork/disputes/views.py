@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from wangge.core.errors import ApplicationError, NotFound, PermissionDenied
 from wangge.core.schemas import MAX_ID
-from wangge.core.views import forbidden, refusals
+from wangge.core.views import forbidden, form_id, refusals
 from wangge.matters.models import Matter
 from wangge.people.access import MEDIATE, UNMASK, VIEW, Actor, request_scope
 from wangge.registry.models import GridNode, Level
@@ -65,15 +65,8 @@ def _lines(exc: ApplicationError) -> list[str]:
     return out
 
 
-def _int(value) -> int | None:
-    value = str(value or "").strip()
-    if value.isascii() and value.isdigit() and len(value) <= 19 and 0 < int(value) <= MAX_ID:
-        return int(value)
-    return None
-
-
 def _ints(values) -> list[int]:
-    return [i for i in (_int(v) for v in values) if i is not None]
+    return [i for i in (form_id(v) for v in values) if i is not None]
 
 
 def _actor(request) -> Actor:
@@ -108,7 +101,7 @@ def dispute_list(request):
         return forbidden(request, _("只有网格员、网格长和社区两委成员可以查看矛盾纠纷调解"))
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
-    grid = _int(request.GET.get("grid"))
+    grid = form_id(request.GET.get("grid"))
     q = request.GET.get("q", "").strip()[:100]
     error = ""
     try:
@@ -135,7 +128,7 @@ def dispute_list(request):
 def _new_context(request, values: dict, errors: list[str]) -> dict:
     scope = request_scope(request)
     matter = None
-    matter_id = _int(values.get("matter"))
+    matter_id = form_id(values.get("matter"))
     if matter_id:
         matter = Matter.objects.select_related("grid", "category").filter(pk=matter_id).first()
         if matter is not None and not scope.can(VIEW, matter.grid):
@@ -165,14 +158,14 @@ def dispute_new(request):
     parties = []
     for side in ("applicant", "respondent"):
         name = post.get(f"{side}_name", "").strip()
-        resident = _int(post.get(f"{side}_resident"))
+        resident = form_id(post.get(f"{side}_resident"))
         if name or resident:
             parties.append(services.PartyIn(side=side, resident=resident, name="" if resident else name,
                                             phone=post.get(f"{side}_phone", ""),
                                             id_number=post.get(f"{side}_id_number", "")))
     data = services.DisputeIn(
         kind=post.get("kind", ""), title=post.get("title", ""), summary=post.get("summary", ""),
-        grid=_int(post.get("grid")), matter=_int(post.get("matter")), parties=parties,
+        grid=form_id(post.get("grid")), matter=form_id(post.get("matter")), parties=parties,
     )
     try:
         dispute = services.dispute_open(actor=_actor(request), data=data)
@@ -237,7 +230,7 @@ def _act(request, dispute_id: int, form: str, call, done: str, anchor: str):
 @_dispute_view
 def dispute_party_add(request, dispute_id: int):
     post = request.POST
-    resident = _int(post.get("resident"))
+    resident = form_id(post.get("resident"))
     party = services.PartyIn(side=post.get("side", ""), resident=resident, name="" if resident else post.get("name", ""),
                              phone=post.get("phone", ""), id_number=post.get("id_number", ""))
     return _act(request, dispute_id, "party",

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wangge.core.errors import ApplicationError, InvalidInput
-from wangge.core.views import refusals
+from wangge.core.views import form_id, refusals
 from wangge.people.access import GATE, ROSTER, Actor, request_scope
 
 from . import selectors, services
@@ -53,11 +53,6 @@ def _lines(exc: ApplicationError) -> list[str]:
 def _refuse(request, exc: ApplicationError) -> None:
     for line in _lines(exc):
         messages.error(request, line)
-
-
-def _int(value) -> int | None:
-    value = str(value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) <= 18 else None
 
 
 def _float(value) -> float | None:
@@ -145,9 +140,9 @@ def roster_build(request, post_id: int):
             day_ = dt.date.fromisoformat(day)
         except ValueError:
             continue
-        persons = [p for p in (_int(v) for v in request.POST.getlist(key)) if p]
-        if persons and _int(template):
-            assignments.append(services.Assignment(day_, _int(template), persons))
+        persons = [p for p in (form_id(v) for v in request.POST.getlist(key)) if p]
+        if persons and form_id(template):
+            assignments.append(services.Assignment(day_, form_id(template), persons))
     assignments.sort(key=lambda a: (a.day, a.template))
     try:
         result = services.roster_build(
@@ -219,8 +214,8 @@ def swap_new(request, shift_id: int):
     shift = selectors.shift_get(actor=scope, shift_id=shift_id)
     if request.method == "POST":
         try:
-            services.swap_create(actor=scope, shift_id=shift_id, to_person_id=_int(request.POST.get("to_person")) or 0,
-                                 exchange_shift_id=_int(request.POST.get("exchange_shift")),
+            services.swap_create(actor=scope, shift_id=shift_id, to_person_id=form_id(request.POST.get("to_person")) or 0,
+                                 exchange_shift_id=form_id(request.POST.get("exchange_shift")),
                                  reason=request.POST.get("reason", ""))
             messages.success(request, _("换班申请已提交，等待负责人审批"))
             return redirect("duty-my")

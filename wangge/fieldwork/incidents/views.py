@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wangge.core.errors import ApplicationError, InvalidInput
-from wangge.core.views import forbidden, refusals
+from wangge.core.views import forbidden, form_id, refusals
 from wangge.matters.services import Actor
 from wangge.people.access import INCIDENTS, request_scope
 from wangge.registry.models import GridNode, Level
@@ -35,11 +35,6 @@ FIELD_LABELS = {
     "finding": _l("调阅结果"), "found": _l("是否发现线索"), "police": _l("派出所"), "police_name": _l("派出所"),
     "police_ref": _l("编号"), "status": _l("办结结果"), "outcome": _l("结果说明"),
 }
-
-
-def _int(value) -> int | None:
-    value = str(value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) <= 18 else None
 
 
 def _lines(exc: ApplicationError) -> list[str]:
@@ -58,7 +53,7 @@ def incident_list(request):
     scope = request_scope(request)
     if not _handles(scope):
         return redirect("my-incidents")
-    filters = {"within": _int(request.GET.get("within")), "status": request.GET.get("status") or "",
+    filters = {"within": form_id(request.GET.get("within")), "status": request.GET.get("status") or "",
                "kind": request.GET.get("kind") or "", "q": (request.GET.get("q") or "").strip()[:100]}
     if filters["status"] not in Status.values and filters["status"] != "open":
         filters["status"] = ""
@@ -99,7 +94,7 @@ def incident_new(request):
             incident = services.incident_report(
                 actor=Actor.for_request(request), kind=values["kind"], title=values["title"],
                 description=values["description"], occurred_from=values["occurred_from"],
-                occurred_to=values["occurred_to"] or None, place=values["place"], grid=_int(values["grid"]),
+                occurred_to=values["occurred_to"] or None, place=values["place"], grid=form_id(values["grid"]),
             )
         except InvalidInput as exc:
             errors = _lines(exc)
@@ -134,17 +129,17 @@ def incident_act(request, incident_id: int):
     try:
         if action == "footage_request":
             services.incident_footage_request(
-                actor=actor, incident_id=incident_id, cameras=[c for c in map(_int, p.getlist("cameras")) if c],
+                actor=actor, incident_id=incident_id, cameras=[c for c in map(form_id, p.getlist("cameras")) if c],
                 window_from=p.get("window_from"), window_to=p.get("window_to"), note=p.get("note", ""),
             )
             messages.success(request, _("已申请调阅监控，已通知物业"))
         elif action == "footage_record":
             found = {"yes": True, "no": False}.get(p.get("found"))
-            services.incident_footage_record(actor=actor, incident_id=incident_id, review_id=_int(p.get("review")) or 0,
+            services.incident_footage_record(actor=actor, incident_id=incident_id, review_id=form_id(p.get("review")) or 0,
                                              finding=p.get("finding", ""), found=found)
             messages.success(request, _("已登记调阅结果"))
         elif action == "handover":
-            services.incident_handover(actor=actor, incident_id=incident_id, police=_int(p.get("police")),
+            services.incident_handover(actor=actor, incident_id=incident_id, police=form_id(p.get("police")),
                                        police_name=p.get("police_name", ""), police_ref=p.get("police_ref", ""),
                                        note=p.get("note", ""))
             messages.success(request, _("已移交派出所"))

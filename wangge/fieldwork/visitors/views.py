@@ -27,8 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wangge.core.errors import ApplicationError, Conflict, InvalidInput, NotFound
-from wangge.core.schemas import MAX_ID
-from wangge.core.views import forbidden, is_htmx, refusals
+from wangge.core.views import field_errors, forbidden, form_id, is_htmx, refusals
 from wangge.people.access import GATE, ROSTER, UNMASK, Actor, request_scope
 
 from . import selectors, services
@@ -37,18 +36,6 @@ from .models import CheckItem, Kind, Status, Visitor
 
 PER_PAGE = 30
 SESSION_POST = "visitors_post"
-
-
-def _int(value) -> int | None:
-    value = str(value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID else None
-
-
-def _errors(exc: InvalidInput) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for e in exc.errors:
-        out.setdefault(e.field, e.message)
-    return out or {"form": exc.message}
 
 
 # -- the visitor, on their phone --------------------------------------------------------------------
@@ -70,10 +57,10 @@ def register(request, token: str):
         try:
             throttle_register(request, token)
             visitor = services.visitor_register(token=token, name=data["name"], phone=data["phone"],
-                                                purpose=data["purpose"], unit=_int(data["unit"]) or data["unit"] or None,
+                                                purpose=data["purpose"], unit=form_id(data["unit"]) or data["unit"] or None,
                                                 room=data["room"], host=data["host"])
         except InvalidInput as exc:
-            context["errors"] = _errors(exc)
+            context["errors"] = field_errors(exc)
             status = 422
         except TooManyRequests as exc:
             context["errors"] = {"form": exc.message}
@@ -87,7 +74,7 @@ def register(request, token: str):
 
 
 def _desk_post(request, posts):
-    chosen = _int(request.GET.get("post")) or request.session.get(SESSION_POST)
+    chosen = form_id(request.GET.get("post")) or request.session.get(SESSION_POST)
     post = next((p for p in posts if p.pk == chosen), None) or (posts[0] if posts else None)
     if post is not None:
         request.session[SESSION_POST] = post.pk
@@ -128,7 +115,7 @@ def desk(request):
 @refusals
 def check(request, visitor_id: int):
     scope = request_scope(request)
-    post = selectors.post_get(actor=scope, post_id=_int(request.POST.get("post")) or 0)
+    post = selectors.post_get(actor=scope, post_id=form_id(request.POST.get("post")) or 0)
     visitor = selectors.visitor_get(actor=scope, visitor_id=visitor_id)
     if not selectors.is_staff_for(scope, visitor):
         raise NotFound("未找到该访客")
@@ -143,7 +130,7 @@ def check(request, visitor_id: int):
         visitor = services.visitor_check(actor=Actor.for_request(request), visitor_id=visitor_id, post_id=post.pk, decision=decision,
                                          values=values, note=note)
     except (InvalidInput, Conflict) as exc:
-        errors = _errors(exc) if isinstance(exc, InvalidInput) else {"form": exc.message}
+        errors = field_errors(exc) if isinstance(exc, InvalidInput) else {"form": exc.message}
         if is_htmx(request):
             return _card(request, visitor, post, errors=errors, values=values, note=note)
         messages.error(request, "；".join(errors.values()))
@@ -270,7 +257,7 @@ def rules(request):
     choices = {g.pk: g for g in grids} | estates
     if not choices:
         return forbidden(request, _("查验规则只对门岗值守人员和小区负责人开放"))
-    grid = choices.get(_int(request.GET.get("grid") or request.POST.get("grid"))) or next(iter(choices.values()))
+    grid = choices.get(form_id(request.GET.get("grid") or request.POST.get("grid"))) or next(iter(choices.values()))
     can_edit = scope.can(ROSTER, grid) and grid.level in services.RULE_LEVELS
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -282,7 +269,7 @@ def rules(request):
             else:
                 services.visitor_rules_set(actor=request.user, grid_id=grid.pk, items=_rule_rows(request.POST))
         except ApplicationError as exc:
-            errors = _errors(exc) if isinstance(exc, InvalidInput) else {"form": exc.message}
+            errors = field_errors(exc) if isinstance(exc, InvalidInput) else {"form": exc.message}
         else:
             messages.success(request, _("查验规则已保存，此后登记的访客按新规则查验"))
             return redirect(f"{reverse('visitor-rules')}?grid={grid.pk}")

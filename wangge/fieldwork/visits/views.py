@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wangge.core.errors import Conflict, InvalidInput, PermissionDenied
-from wangge.core.views import forbidden, is_htmx, refusals
+from wangge.core.views import forbidden, form_id, is_htmx, refusals
 from wangge.matters import selectors as matter_selectors
 from wangge.matters.services import Actor
 from wangge.people.access import PLAN_VISITS, VIEW, VISIT, request_scope
@@ -31,13 +31,6 @@ from .services import MATTERS_MAX
 TODAY_LIMIT = 300          # households shown on the phone page; narrow the grid to see the rest
 GAPS_LIMIT = 200           # gaps listed on the coverage page (the export has them all)
 PICKER_LIMIT = 300
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _grid_options(scope, capability: str, levels) -> list[GridNode]:
@@ -65,7 +58,7 @@ def today(request):
     scope = request_scope(request)
     if not scope.is_admin and not scope.paths(VISIT):
         return forbidden(request, _("入户走访供负责住户走访的网格工作人员使用。您当前没有这项职责。"))
-    grid_id = _int(request.GET.get("grid"))
+    grid_id = form_id(request.GET.get("grid"))
     found = selectors.due_list(actor=scope, within=grid_id)
     counts = {
         "never": sum(r.status == "never" for r in found),
@@ -160,7 +153,7 @@ def log(request, household_id: int):
 @require_GET
 def matter_row(request):
     """htmx: one more key-small-matter row for the visit form."""
-    i = _int(request.GET.get("i")) or 0
+    i = form_id(request.GET.get("i")) or 0
     if not 0 <= i < MATTERS_MAX:
         return HttpResponse(status=204)
     return render(request, "visits/_matter_row.html", {
@@ -179,7 +172,7 @@ def coverage(request):
     scope = request_scope(request)
     if not scope.is_staff_scope:
         return forbidden(request, _("走访覆盖情况供网格工作人员查看。您当前没有在岗职责。"))
-    c = selectors.coverage(actor=scope, within=_int(request.GET.get("grid")))
+    c = selectors.coverage(actor=scope, within=form_id(request.GET.get("grid")))
     chain = [int(p) for p in c.node.path.strip("/").split("/") if p]
     crumbs = [n for n in GridNode.objects.filter(pk__in=chain).order_by("depth") if scope.can(VIEW, n)]
     return render(request, "visits/coverage.html", {
@@ -195,7 +188,7 @@ def coverage_export(request):
     scope = request_scope(request)
     if not scope.is_staff_scope:
         return forbidden(request, _("走访覆盖情况供网格工作人员查看。您当前没有在岗职责。"))
-    c = selectors.coverage(actor=scope, within=_int(request.GET.get("grid")))
+    c = selectors.coverage(actor=scope, within=form_id(request.GET.get("grid")))
     buffer = io.BytesIO()
     exporting.write_coverage(c, buffer)
     response = HttpResponse(
@@ -236,7 +229,7 @@ def plans(request):
             "active": True, "note": ""}
     edit_id = None
     if request.method == "POST":
-        edit_id = _int(request.POST.get("plan"))
+        edit_id = form_id(request.POST.get("plan"))
         form = {k: request.POST.get(k, "") for k in ("grid", "period_days", "care_period_days", "note")}
         form["care_flags"] = request.POST.getlist("care_flags")
         form["active"] = request.POST.get("active") == "on"
@@ -247,7 +240,7 @@ def plans(request):
                 services.visit_plan_update(actor=actor, plan_id=edit_id, **values)
                 messages.success(request, _("已修改走访计划"))
             else:
-                grid = _int(request.POST.get("grid"))
+                grid = form_id(request.POST.get("grid"))
                 if grid is None:
                     raise InvalidInput.field("grid", _("请选择网格"))
                 services.visit_plan_create(actor=actor, grid=grid, **values)

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from wangge.core.errors import ApplicationError
 from wangge.core.schemas import MAX_ID
-from wangge.core.views import forbidden, refusals
+from wangge.core.views import forbidden, form_id, refusals
 from wangge.people.access import Actor, request_scope
 
 from . import ics, selectors, services
@@ -60,17 +60,10 @@ def _lines(exc: ApplicationError) -> list[str]:
     return out
 
 
-def _int(value) -> int | None:
-    value = str(value or "").strip()
-    if value.isascii() and value.isdigit() and len(value) <= 19 and 0 < int(value) <= MAX_ID:
-        return int(value)
-    return None
-
-
 def _ints(values) -> list[int]:
     """Ids from form values, each of which may hold several separated by spaces or commas."""
     parts = [part for v in values for part in str(v).replace(",", " ").replace("，", " ").split()]
-    return [i for i in (_int(v) for v in parts) if i is not None]
+    return [i for i in (form_id(v) for v in parts) if i is not None]
 
 
 def _check_id(value: int) -> None:
@@ -150,7 +143,7 @@ def session_item_add(request, session_id: int):
         services.item_create(
             actor=Actor.for_request(request), hall_id=session.hall_id, kind=p.get("kind", ""), title=p.get("title", ""),
             description=p.get("description", ""), session_id=session.pk,
-            minutes_planned=_int(p.get("minutes_planned")) or 15, matters=_ints(p.getlist("matters")),
+            minutes_planned=form_id(p.get("minutes_planned")) or 15, matters=_ints(p.getlist("matters")),
         )
     except ApplicationError as exc:
         if exc.status in (403, 404):
@@ -202,7 +195,7 @@ def item_action(request, item_id: int):
     try:
         services.item_update(
             actor=Actor.for_request(request), item_id=item_id, action=p.get("action", ""),
-            session_id=_int(p.get("session")), minutes_planned=_int(p.get("minutes_planned")),
+            session_id=form_id(p.get("session")), minutes_planned=form_id(p.get("minutes_planned")),
             reason=p.get("reason", ""), matters=_ints(p.getlist("matters")),
         )
     except ApplicationError as exc:
@@ -239,7 +232,7 @@ def suggestion_accept(request, hall_id: int):
     p = request.POST
     try:
         item = services.suggestion_accept(actor=Actor.for_request(request), hall_id=hall_id, key=p.get("key", "")[:80],
-                                          session_id=_int(p.get("session")))
+                                          session_id=form_id(p.get("session")))
     except ApplicationError as exc:
         if exc.status == 403:
             raise
@@ -265,7 +258,7 @@ def propose(request):
     if request.method == "POST":
         p = request.POST
         try:
-            services.item_create(actor=Actor.for_request(request), hall_id=_int(p.get("hall")) or halls[0].pk,
+            services.item_create(actor=Actor.for_request(request), hall_id=form_id(p.get("hall")) or halls[0].pk,
                                  kind=p.get("kind", ""), title=p.get("title", ""), description=p.get("description", ""))
         except ApplicationError as exc:
             if exc.status == 404:

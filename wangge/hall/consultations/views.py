@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wangge.core.errors import ApplicationError, Conflict
 from wangge.core.schemas import MAX_ID
-from wangge.core.views import refusals
+from wangge.core.views import form_id, refusals
 from wangge.people.access import VIEW, Actor, request_scope
 
 from . import selectors, services
@@ -57,13 +57,6 @@ def _lines(exc: ApplicationError) -> list[str]:
             name = None  # the message already says which question
         out.append(f"{name}：{error.message}" if name and not error.message.startswith(str(name)) else error.message)
     return out
-
-
-def _int(value) -> int | None:
-    value = str(value or "").strip()
-    if value.isascii() and value.isdigit() and len(value) <= 19 and 0 < int(value) <= MAX_ID:
-        return int(value)
-    return None
 
 
 def _when(value: str, field: str) -> dt.datetime | None:
@@ -144,8 +137,8 @@ def _mark_rows(rows: list[dict], exc: ApplicationError) -> None:
 
 
 def _audience_ids(audience: list[str]) -> tuple[list[int], list[int]]:
-    return ([i for a in audience if a.startswith("g:") and (i := _int(a[2:]))],
-            [i for a in audience if a.startswith("b:") and (i := _int(a[2:]))])
+    return ([i for a in audience if a.startswith("g:") and (i := form_id(a[2:]))],
+            [i for a in audience if a.startswith("b:") and (i := form_id(a[2:]))])
 
 
 def _local_input(value) -> str:
@@ -156,7 +149,7 @@ def _form_context(request, form: dict, rows: list[dict], *, community=None) -> d
     actor = Actor.for_request(request)
     communities = selectors.communities_for(actor.scope) if community is None else [community]
     if community is None:
-        community = next((c for c in communities if c.pk == _int(form.get("community"))), None)
+        community = next((c for c in communities if c.pk == form_id(form.get("community"))), None)
     if community is None and len(communities) == 1:
         community = communities[0]
     grids, buildings = selectors.audience_choices(community) if community else ([], [])
@@ -170,8 +163,8 @@ def _form_context(request, form: dict, rows: list[dict], *, community=None) -> d
                 for n in range(1, ROWS_WITHOUT_HTMX + 1)]
     audience = form.get("audience") or []
     return {"communities": communities, "community": community, "audience_grids": grids,
-            "selected_grids": {_int(a[2:]) for a in audience if a.startswith("g:")},
-            "selected_buildings": {_int(a[2:]) for a in audience if a.startswith("b:")},
+            "selected_grids": {form_id(a[2:]) for a in audience if a.startswith("g:")},
+            "selected_buildings": {form_id(a[2:]) for a in audience if a.startswith("b:")},
             "audience_buildings": buildings, "items": items, "form": form, "rows": rows,
             "next_row": max(r["n"] for r in rows) + 1, "kinds": Kind.choices, "bases": Basis.choices}
 
@@ -195,11 +188,11 @@ def consultations(request):
         grids, buildings = _audience_ids(audience)
         try:
             c = services.consultation_create(
-                actor=actor, community=_int(form.get("community")) or 0, title=form.get("title", ""),
+                actor=actor, community=form_id(form.get("community")) or 0, title=form.get("title", ""),
                 proposal=form.get("proposal", ""), basis=form.get("basis", ""),
                 opens_at=_when(form.get("opens_at", ""), "opens_at"),
                 closes_at=_when(form.get("closes_at", ""), "closes_at"),
-                item=_int(form.get("item")), grids=grids, buildings=buildings, questions=_question_specs(rows),
+                item=form_id(form.get("item")), grids=grids, buildings=buildings, questions=_question_specs(rows),
                 publish_results=bool(form.get("publish_results")),
             )
         except ApplicationError as exc:
@@ -223,7 +216,7 @@ def consultations(request):
 @require_GET
 def question_row(request):
     """htmx: one more empty question row for the builder."""
-    n = _int(request.GET.get("n")) or 1
+    n = form_id(request.GET.get("n")) or 1
     return render(request, "consultations/_question_row.html",
                   {"row": {"n": min(n, 999), "kind": "", "required": True}, "kinds": Kind.choices})
 
@@ -233,7 +226,7 @@ def question_row(request):
 def audience_options(request):
     """htmx: the grids and buildings of the chosen community."""
     actor = Actor.for_request(request)
-    community = next((c for c in selectors.communities_for(actor.scope) if c.pk == _int(request.GET.get("community"))),
+    community = next((c for c in selectors.communities_for(actor.scope) if c.pk == form_id(request.GET.get("community"))),
                      None)
     grids, buildings = selectors.audience_choices(community) if community else ([], [])
     return render(request, "consultations/_audience.html",
@@ -284,7 +277,7 @@ def consultation_edit(request, consultation_id: int):
             services.consultation_update(
                 actor=actor, consultation_id=c.pk, title=form.get("title", ""), proposal=form.get("proposal", ""),
                 basis=form.get("basis", ""), opens_at=_when(form.get("opens_at", ""), "opens_at"),
-                closes_at=_when(form.get("closes_at", ""), "closes_at"), item=_int(form.get("item")),
+                closes_at=_when(form.get("closes_at", ""), "closes_at"), item=form_id(form.get("item")),
                 grids=grids, buildings=buildings, questions=_question_specs(rows),
                 publish_results=bool(form.get("publish_results")),
             )
@@ -424,11 +417,11 @@ def _answers_from(post, c) -> tuple[list[dict], dict]:
     for q in c.questions.all():
         key = f"q-{q.pk}"
         if q.kind == Kind.MULTIPLE:
-            chosen = [i for i in (_int(v) for v in post.getlist(key)) if i]
+            chosen = [i for i in (form_id(v) for v in post.getlist(key)) if i]
             given[q.pk] = chosen
             answers.append({"question": q.pk, "options": chosen})
         elif q.kind == Kind.SINGLE:
-            chosen = _int(post.get(key))
+            chosen = form_id(post.get(key))
             given[q.pk] = [chosen] if chosen else []
             answers.append({"question": q.pk, "options": [chosen] if chosen else []})
         elif q.kind == Kind.SCALE:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from wangge.core.errors import ApplicationError, FieldError, NotFound, PermissionDenied
-from wangge.core.views import is_htmx, refusals
+from wangge.core.views import form_id, is_htmx, refusals
 from wangge.hall.agenda.ics import session_ics
 from wangge.hall.agenda.models import SessionStatus
 from wangge.people import selectors as people_selectors
@@ -31,14 +31,6 @@ from .models import Basis, Choice, Method, Minutes, MotionStatus, Response, Thre
 
 def _actor(request) -> Actor:
     return Actor.for_request(request)
-
-
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def _error(request, exc: ApplicationError) -> None:
@@ -172,7 +164,7 @@ def invite_usual(request, session_id):
 
 def _picked(values) -> tuple[list[int], bool]:
     """The ids checked in the form, in order, once each; and whether some value was not an id."""
-    ids = [_int(v) for v in values]
+    ids = [form_id(v) for v in values]
     return list(dict.fromkeys(i for i in ids if i is not None)), any(i is None for i in ids)
 
 
@@ -235,7 +227,7 @@ def invite(request, session_id: int):
 def attendance_add(request, session_id):
     services.meeting_attendance_add(
         actor=_actor(request), session_id=session_id, name=request.POST.get("name", ""),
-        organisation=_int(request.POST.get("organisation")), organisation_name=request.POST.get("organisation_name", ""))
+        organisation=form_id(request.POST.get("organisation")), organisation_name=request.POST.get("organisation_name", ""))
     messages.success(request, "已登记签到")
     return "attendance"
 
@@ -254,7 +246,7 @@ def minutes_save(request, session_id, item_id: int):
 @_post
 def motion_create(request, session_id):
     services.meeting_motion_create(actor=_actor(request), session_id=session_id, data=services.MotionIn(
-        item=_int(request.POST.get("item")), text=request.POST.get("text", ""),
+        item=form_id(request.POST.get("item")), text=request.POST.get("text", ""),
         method=request.POST.get("method", Method.HANDS), basis=request.POST.get("basis", Basis.PERSON),
         secret=request.POST.get("secret") == "on", threshold=request.POST.get("threshold", Threshold.SIMPLE)))
     return "motions"
@@ -300,11 +292,11 @@ def resolution_create(request, session_id):
     except ValueError:
         due = "bad"
     services.meeting_resolution_create(actor=_actor(request), session_id=session_id, data=services.ResolutionIn(
-        item=_int(request.POST.get("item")), text=request.POST.get("text", ""),
-        responsible_person=_int(request.POST.get("responsible_person")),
-        responsible_organisation=_int(request.POST.get("responsible_organisation")), due_on=due,
+        item=form_id(request.POST.get("item")), text=request.POST.get("text", ""),
+        responsible_person=form_id(request.POST.get("responsible_person")),
+        responsible_organisation=form_id(request.POST.get("responsible_organisation")), due_on=due,
         category=request.POST.get("category", services.DEFAULT_CATEGORY) or services.DEFAULT_CATEGORY,
-        adopt_item_matters=request.POST.get("adopt") != "no", motion=_int(request.POST.get("motion"))))
+        adopt_item_matters=request.POST.get("adopt") != "no", motion=form_id(request.POST.get("motion"))))
     messages.success(request, "决议已记录，跟踪事项已生成")
     return "resolutions"
 
@@ -437,7 +429,7 @@ def _vote_context(request, session_id: int) -> dict:
 def vote(request, session_id: int):
     context = _vote_context(request, session_id)
     if request.method == "POST":
-        motion_id = _int(request.POST.get("motion"))
+        motion_id = form_id(request.POST.get("motion"))
         try:
             if motion_id is None or not context["s"].motions.filter(pk=motion_id).exists():
                 raise NotFound("未找到该表决事项")
