@@ -53,8 +53,11 @@ lint: venv
 openapi: venv
 	$(BIN)/wangge export-openapi docs/api/openapi.json
 
-bench: setup
-	$(BIN)/python -m bench
+# Benchmarks (bench/): each run migrates a fresh wangge_bench PostgreSQL database; BENCH_ARGS picks
+# benchmarks and records the run, e.g. make bench BENCH_ARGS="B2 --record".
+bench: venv
+	bash bench/ensure-postgres.sh
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules wangge/static/vendor var

@@ -1,1 +1,2 @@
-"""wangge benchmarks: each prints its figures and a ratio against a baseline measured in the same run."""
+"""wangge benchmarks (`make bench`): each measures wangge and a baseline in the same run against the targets of
+the issue's table; see harness.py for how a benchmark module is written."""

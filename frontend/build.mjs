@@ -10,6 +10,7 @@ const files = {
   "leaflet/leaflet.js": "node_modules/leaflet/dist/leaflet.js",
   "leaflet/leaflet.css": "node_modules/leaflet/dist/leaflet.css",
   "leaflet/images": "node_modules/leaflet/dist/images",
+  "echarts/echarts.min.js": "node_modules/echarts/dist/echarts.min.js",
 };
 rmSync(out, { recursive: true, force: true });
 for (const [target, source] of Object.entries(files)) {

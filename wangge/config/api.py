@@ -22,6 +22,10 @@ from wangge.fieldwork.visits.api import router as visits_router
 from wangge.hall.agenda.api import router as agenda_router
 from wangge.hall.consultations.api import router as consultations_router
 from wangge.hall.meetings.api import router as meetings_router
+from wangge.insights.dashboards.api import router as dashboards_router
+from wangge.insights.evaluation.api import router as evaluation_router
+from wangge.insights.reports.api import router as reports_router
+from wangge.insights.transparency.api import router as transparency_router
 from wangge.matters.api import router as matters_router
 from wangge.notify.api import router as notify_router
 from wangge.people.api import auth_router
@@ -98,3 +102,7 @@ api.add_router("", activities_router)
 api.add_router("", venues_router)
 api.add_router("", elections_router)
 api.add_router("", notices_router)
+api.add_router("", dashboards_router)
+api.add_router("", evaluation_router)
+api.add_router("", reports_router)
+api.add_router("", transparency_router)

@@ -32,6 +32,10 @@ urlpatterns = [
     path("", include("wangge.community.venues.urls")),
     path("", include("wangge.community.elections.urls")),
     path("", include("wangge.community.notices.urls")),
+    path("", include("wangge.insights.dashboards.urls")),
+    path("", include("wangge.insights.evaluation.urls")),
+    path("", include("wangge.insights.reports.urls")),
+    path("", include("wangge.insights.transparency.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -6,9 +6,17 @@ import functools
 import re
 
 import opencc
-from pypinyin import Style, lazy_pinyin
 
 from .errors import FieldError, InvalidInput
+
+
+@functools.cache
+def _pypinyin():
+    """pypinyin, imported on first use: its dictionaries take about 55 MB, which a worker that never turns a
+    name into pinyin (intake, dashboards, locating) does not need to hold."""
+    import pypinyin
+
+    return pypinyin
 
 
 @functools.cache
@@ -47,9 +55,10 @@ def search_key(*parts: str, pinyin: bool = True) -> str:
         simplified = _SPACE.sub("", to_simplified(str(part))).lower()
         words.append(simplified)
         if pinyin and re.search(r"[\u4e00-\u9fff]", simplified):
-            syllables = lazy_pinyin(simplified)
+            pypinyin = _pypinyin()
+            syllables = pypinyin.lazy_pinyin(simplified)
             words.append("".join(syllables))
-            words.append("".join(lazy_pinyin(simplified, style=Style.FIRST_LETTER)))
+            words.append("".join(pypinyin.lazy_pinyin(simplified, style=pypinyin.Style.FIRST_LETTER)))
     return " ".join(words)
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from wangge.core.errors import InvalidInput
+from wangge.insights.rollups.services import rollups_rebuild
 from wangge.people import services as people
 from wangge.people.models import Duty, Membership, Organisation, Person
 from wangge.registry import services as registry
@@ -90,6 +91,7 @@ def load_plan(plan: Plan, *, progress: Progress = _silent, password: str = DEMO_
         matters = load_matters(plan)
         fieldwork = load_fieldwork()
         community = load_community()
+        rollups_rebuild()  # the demo's history was written in bulk, not change by change
     return LoadResult(loaded=True, seconds=time.perf_counter() - started, skipped_logins=skipped, matters=matters,
                       fieldwork=fieldwork, community=community)
 

@@ -6,7 +6,7 @@ import base64
 import datetime as dt
 import math
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from wangge.core import geo
@@ -106,7 +106,8 @@ def queue(*, actor, limit: int = 200) -> list[Matter]:
     if scope.person_id is None:
         return []
     qs = _base().filter(assignee_id=scope.person_id, state__in=list(OPEN_STATES))
-    return sorted(qs[:limit], key=lambda m: (m.deadline is None, m.deadline or timezone.now()))
+    # Ordered in the database, so that past `limit` open matters the most urgent still come first.
+    return list(qs.order_by(F("deadline").asc(nulls_last=True), "id")[:limit])
 
 
 def timeline(matter: Matter, *, staff: bool) -> list[Event]:

@@ -27,7 +27,7 @@ from wangge.people.models import Duty, Person, PiiAccessLog
 from wangge.registry import locate as locating
 from wangge.registry.models import GridNode, Household, Unit
 
-from . import lifecycle, routing, sla
+from . import lifecycle, routing, signals, sla
 from .lifecycle import ACTIONS, ASSIGNEE, DISPATCHER, REPORTER, STAGE_OF, IllegalTransition
 from .models import (
     AttributeType,
@@ -84,7 +84,7 @@ def _lock(matter_id: int, actor: Actor) -> Matter:
     )
     if matter is None or not actor.sees(matter):
         raise NotFound("未找到该事项")
-    return matter
+    return signals.loaded(matter)
 
 
 def _event(matter: Matter, action: str, actor: Actor, *, at, from_state="", to_state="", note="", data=None,
@@ -379,7 +379,7 @@ def _create(actor: Actor, report: Report, *, open311_client, at) -> Matter:
         handling_grid=handler.grid if handler else None,
     )
     _enter(matter, State.REPORTED, at)
-    matter.save()
+    signals.saved(matter)
     event = _event(matter, "report", actor, at=at, to_state=State.REPORTED, data={"source": report.source})
     for image in cleaned:
         _save_photo(matter, image, kind=PhotoKind.REPORT, event=event, actor=actor, at=at)
@@ -502,7 +502,7 @@ def matter_transition(
     if new_assignee is not None:
         _assign(matter, new_assignee, actor, at=at, reason=note, action="assign")
     matter.updated_at = at
-    matter.save()
+    signals.saved(matter)
     _after_transition(matter, action, actor, note)
     return matter
 
@@ -542,7 +542,7 @@ def matter_reassign(*, actor=None, matter_id: int, assignee: int, reason: str, a
         raise InvalidInput.field("assignee", "已由该人员处置")
     _assign(matter, person, actor, at=at, reason=reason)
     matter.updated_at = at
-    matter.save()
+    signals.saved(matter)
     _emit(matter, "reassigned")
     return matter
 
@@ -561,7 +561,7 @@ def matter_supervise(*, actor=None, matter_id: int, note: str, at=None) -> Matte
     matter.supervised_at = at
     matter.supervised_by = actor.person
     matter.updated_at = at
-    matter.save()
+    signals.saved(matter)
     _event(matter, "supervise", actor, at=at, note=note, public=False)
     if matter.assignee_id:
         _tell(matter, "matter.supervised", f"督办：{matter.category.name}", [matter.assignee], body=note)
@@ -593,7 +593,7 @@ def matter_merge(*, actor=None, matter_id: int, into: int, note: str = "", at=No
     matter.merged_into = target
     _enter(matter, State.MERGED, at)
     matter.updated_at = at
-    matter.save()
+    signals.saved(matter)
     _event(matter, "merge", actor, at=at, from_state=from_state, to_state=State.MERGED, note=note,
            data={"into": target.pk})
     _event(target, "absorb", actor, at=at, note=note, data={"from": matter.pk})
@@ -629,14 +629,14 @@ def matter_rate(*, actor=None, matter_id: int, rating: str, comment: str = "", a
     else:
         _enter(matter, State.EVALUATED, at)
     matter.updated_at = at
-    matter.save()
+    signals.saved(matter)
     _event(matter, "rate", actor, at=at, from_state=from_state, to_state=matter.state, note=comment,
            data={"rating": rating})
     if reopen:
         leader = routing.first_leader(matter.grid, at=at)
         if leader is not None:
             _assign(matter, leader.person, Actor.of(None), at=at, reason="居民不满意，请网格长复核", action="assign")
-            matter.save()
+            signals.saved(matter)
     _emit(matter, "rated", rating=rating)
     return matter
 
@@ -722,6 +722,7 @@ def escalate(*, matter_id: int, deadline_seq: int, now: dt.datetime | None = Non
             .filter(pk=matter_id, deadline_seq=deadline_seq, deadline__lt=now, state__in=list(STAGE_OF))
             .first()
         )
+        signals.loaded(matter)
         if matter is None or Escalation.objects.filter(matter=matter, deadline_seq=deadline_seq).exists():
             return None
         current = routing.rank(matter.handling_grid, matter.assignee_role)
@@ -739,7 +740,7 @@ def escalate(*, matter_id: int, deadline_seq: int, now: dt.datetime | None = Non
         matter.deadline = sla.deadline(matter.category, matter.stage, now)
         matter.deadline_seq += 1
         matter.updated_at = now
-        matter.save()
+        signals.saved(matter)
         _event(
             matter, "escalate", system, at=now, note=f"{matter.get_stage_display()}超时，升级处理",
             data={"from": getattr(previous, "pk", None), "to": getattr(handler and handler.person, "pk", None),

@@ -12,6 +12,7 @@ from wangge.core import geo, pii
 from wangge.core.errors import Conflict, FieldError, InvalidInput, full_clean
 from wangge.people.access import EDIT_REGISTRY, actor_scope, require
 
+from .locate import boundaries_changed
 from .models import (
     BOUNDARY_REQUIRED,
     CODE_LENGTH,
@@ -81,6 +82,8 @@ def grid_create(
     if level == Level.SUBDISTRICT:
         node.subdistrict = node
     node.save(update_fields=["path", "subdistrict"])
+    if geometry is not None:
+        boundaries_changed()
     return node
 
 
@@ -97,6 +100,8 @@ def grid_update(*, actor=None, grid: GridNode, name: str | None = None, boundary
         grid.boundary = geo.to_geojson(geometry) if geometry is not None else None
         grid.boundary_changed_at = timezone.now()
     grid.save()
+    if boundary is not ...:
+        boundaries_changed()
     return grid
 
 

@@ -52,6 +52,12 @@ INSTALLED_APPS = [
     "wangge.community.venues",
     "wangge.community.elections",
     "wangge.community.notices",
+    "wangge.insights.rollups",
+    "wangge.insights.dashboards",
+    "wangge.insights.evaluation",
+    "wangge.insights.reports",
+    "wangge.insights.transparency",
+    "wangge.insights.synth",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +104,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
         "transaction_mode": "IMMEDIATE",
     }
+# A read replica (PostgreSQL streaming replication), parsed like DATABASE_URL. Dashboards and reports read
+# from it inside wangge.core.replica.replica_reads(); writes and every other read stay on "default".
+# DATABASE_REPLICA_READS=0 sends those reads back to the primary without removing the alias. See docs/scaling.md.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_READS = env_bool("DATABASE_REPLICA_READS", True)
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
+    )
+    # Tests never create a database on the replica: it mirrors the test database of "default".
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["wangge.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

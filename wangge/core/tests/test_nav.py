@@ -22,7 +22,7 @@ def test_menu_shows_each_user_what_they_may_use(world):
     assert "/imports/" not in micro and "/dispatch/" not in micro
     resident = nav_links(world, "resident")
     assert resident == {"/my-household/", "/report/", "/my/matters/", "/inbox/", "/public/matters/", "/my/incidents/",
-                        "/visitors/mine/", "/community/"}
+                        "/visitors/mine/", "/community/", "/transparency/"}
     assert "/fieldwork/" in micro and "/fieldwork/" not in resident
     assert "/admin/" in nav_links(world, "admin")
 

@@ -96,12 +96,17 @@ OTHERS = {
     "election_audit",
     "notice_list", "notice_create", "notice_get", "notice_update", "notice_publish", "notice_withdraw",
     "notice_receipts",
+    # Insights: wangge/insights/<app>/tests walk their endpoints the same way.
+    "dashboard_get", "evaluation_get", "evaluation_matters", "transparency_get", "report_list", "report_create",
+    "report_subscription_set", "report_get", "report_retry", "report_xlsx", "report_pdf",
 }
 # Public without a login: the categories (as Open311's service list is), a gate's visitor form (the visitor
 # scans the gate's QR code; the token in it is the gate), and a meeting invitation's RSVP.
 PUBLIC = {"auth_token", "category_list", "visitor_gate_get", "visitor_register",
           # An invitation's RSVP link: the token in it is the invitation.
-          "meeting_rsvp_get", "meeting_rsvp", "meeting_rsvp_checkin"}
+          "meeting_rsvp_get", "meeting_rsvp", "meeting_rsvp_checkin",
+          # A community's transparency page: public figures, no personal data.
+          "transparency_get"}
 LIST_PATHS = {
     "grid_list": "/grids", "building_list": "/buildings", "unit_list": "/units", "household_list": "/households",
     "resident_list": "/residents", "person_list": "/persons", "organisation_list": "/organisations",

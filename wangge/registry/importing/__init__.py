@@ -8,6 +8,7 @@ The modules, in the order an import runs through them:
 - `rows`: parsing one row;
 - `planning`: checking the rows against each other and the registry (the `Plan`);
 - `households`: the services `households_check`, `households_import`, `households_import_file`;
+- `writing`: writing a checked plan in batches with bulk inserts and updates;
 - `jobs`: the background `ImportJob` (create, run, progress, failing stalled jobs);
 - `boundaries`: `boundaries_import`;
 - `reports`: progress callbacks, the reports and `ImportRowError`.
@@ -19,14 +20,19 @@ background job and tests):
    numbers (the header is row 1). File-level problems raise `InvalidInput` naming the field "file".
 2. `households_check` parses, validates and resolves every row against the database and returns a
    `Plan`: what would be created, updated or left unchanged, and every row error. It only reads.
-3. `households_import` (one transaction) plans again inside the transaction, so that what it writes is
-   checked against the data as it is at that moment, and writes.
+3. `households_import` (one transaction) makes sure the plan still holds — it loads again, as plain
+   values in bulk, the registry rows the plan was made from (places, the households and residents the
+   file names, their heads) and compares them; when anything changed it plans again inside the
+   transaction — and writes (`writing`): a batch of households at a time, with bulk inserts of the
+   households and then of their residents, bulk updates of what changed, each resident's search text
+   computed once per distinct name.
 
 Why step 2 runs outside the write transaction: progress is written to the `ImportJob` row while the
 job runs, and another connection (the page polling it) sees only committed rows. On SQLite a second
 connection cannot even write while a write transaction is open. So the slow, per-row part runs first
-in autocommit mode, reporting progress, and fails fast; the write transaction is short. Planning twice
-costs little: it is a handful of bulk queries plus per-row parsing.
+in autocommit mode, reporting progress, and fails fast; the write transaction is short. A change made
+by someone else between the two steps is caught by the comparison (or, for a row inserted at the last
+moment, by the unique constraints: `Conflict`, nothing written).
 
 "Good rows" with skip_invalid: a household is the unit of import. When any row of a household has an
 error, none of that household's rows are written (they are listed in `skipped_rows`), so a household is

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db import IntegrityError, transaction
 
 from wangge.core.errors import Conflict
 from wangge.people.access import EDIT_REGISTRY, actor_scope, require
 
-from ..models import GridNode, Household, ImportStage, Occupancy, Resident
-from .planning import RESIDENT_FIELDS, HouseholdPlan, Plan, make_plan
+from ..models import GridNode, ImportStage
+from .planning import Plan, make_plan
 from .reading import Table, read_table
-from .reports import PROGRESS_EVERY, ImportReport, Progress
-from .rows import Row
+from .reports import ImportReport, Progress
+from .writing import write as _write
 
 
 def households_check(*, actor, grid: GridNode, table: Table, progress: Progress | None = None) -> Plan:
@@ -21,67 +25,31 @@ def households_check(*, actor, grid: GridNode, table: Table, progress: Progress 
 
 @transaction.atomic
 def households_import(
-    *, actor, grid: GridNode, table: Table, skip_invalid: bool = False, progress: Progress | None = None
+    *,
+    actor,
+    grid: GridNode,
+    table: Table,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+    plan: Plan | None = None,
 ) -> ImportReport:
     """Create and update the households and residents of `table` under `grid`. Raises ImportRowError
     (nothing written) when a row is wrong, unless `skip_invalid`: then the households without errors
-    are written and the others reported."""
-    plan = make_plan(scope=actor_scope(actor), grid=grid, table=table, progress=None)
+    are written and the others reported.
+
+    `plan` is what `households_check` made of the same table, before this transaction began. It is used
+    when the registry still holds what it was made from (`Plan.still_holds`: the rows it read, loaded
+    again in bulk); otherwise, or without it, the table is planned again here."""
+    scope = actor_scope(actor)
+    if plan is not None and plan.table is table and plan.still_holds(grid):
+        require(scope, EDIT_REGISTRY, grid)
+    else:
+        plan = make_plan(scope=scope, grid=grid, table=table, progress=None)
     plan.check(skip_invalid=skip_invalid)
-    total = plan.good_rows
-    done = 0
-    for household_plan in plan.good:
-        household = _write_household(household_plan)
-        for row in household_plan.rows:
-            if row.person is not None:
-                _write_resident(row, household)
-        before = done
-        done += len(household_plan.rows)
-        if progress and done // PROGRESS_EVERY != before // PROGRESS_EVERY:
-            progress(ImportStage.WRITE, done, total)
+    _write(plan.good, total=plan.good_rows, progress=progress)
     if progress:
-        progress(ImportStage.WRITE, total, total)
+        progress(ImportStage.WRITE, plan.good_rows, plan.good_rows)
     return plan.report(written=True)
-
-
-def _write_household(plan: HouseholdPlan) -> Household:
-    if plan.existing is None:
-        household = Household(
-            unit=plan.unit,
-            floor=plan.floor,
-            room=plan.room,
-            occupancy=plan.occupancy or Occupancy.OWNER,
-            subdistrict_id=plan.unit.subdistrict_id,
-        )
-        household.save()
-        return household
-    household = plan.existing
-    if plan.changes:
-        for name, value in plan.changes.items():
-            setattr(household, name, value)
-        household.save(update_fields=[*plan.changes, "updated_at"])
-    return household
-
-
-def _write_resident(row: Row, household: Household) -> None:
-    person = row.person
-    if row.resident is None:
-        resident = Resident(
-            household=household,
-            subdistrict_id=household.subdistrict_id,
-            id_number=person["id_number"],
-            **{name: person[name] for name in RESIDENT_FIELDS},
-        )
-        resident.save()
-        return
-    if row.changes:
-        resident = row.resident
-        for name, value in row.changes.items():
-            setattr(resident, name, value)
-        fields = [*row.changes, "updated_at"]
-        if "name" in row.changes:
-            fields.append("search_text")
-        resident.save(update_fields=fields)
 
 
 def households_import_file(
@@ -96,12 +64,31 @@ def households_import_file(
     """Read, check and import a file. Raises InvalidInput (field "file") for a file that cannot be read,
     ImportRowError when rows are wrong and nothing was written, NotFound/PermissionDenied for the grid."""
     require(actor_scope(actor), EDIT_REGISTRY, grid)
-    table = read_table(data=data, file_name=file_name, progress=progress)
-    plan = households_check(actor=actor, grid=grid, table=table, progress=progress)
-    plan.check(skip_invalid=skip_invalid)
-    if progress:
-        progress(ImportStage.WRITE, 0, plan.good_rows)
+    with _cycle_collection_paused():
+        table = read_table(data=data, file_name=file_name, progress=progress)
+        plan = households_check(actor=actor, grid=grid, table=table, progress=progress)
+        plan.check(skip_invalid=skip_invalid)
+        if progress:
+            progress(ImportStage.WRITE, 0, plan.good_rows)
+        try:
+            return households_import(
+                actor=actor, grid=grid, table=table, skip_invalid=skip_invalid, progress=progress, plan=plan
+            )
+        except IntegrityError as exc:
+            raise Conflict("导入期间数据被他人修改，请重新导入") from exc
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a file is imported. An import holds every row, its
+    plan and its model objects at once (hundreds of thousands of objects); the collector, triggered by
+    every few hundred allocations, would walk them again and again, for about a tenth of the import's
+    time. They are freed by reference counting when the import returns (few of them form cycles), and
+    the collector runs again as usual afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        return households_import(actor=actor, grid=grid, table=table, skip_invalid=skip_invalid, progress=progress)
-    except IntegrityError as exc:
-        raise Conflict("导入期间数据被他人修改，请重新导入") from exc
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -40,6 +40,10 @@ def cell_text(value) -> str:
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, str) and value.isprintable() and "  " not in value:
+        # The common case, and a fast one: no whitespace but single ASCII spaces (every other space, tab,
+        # line break, BOM or zero-width space is unprintable), so there is nothing to collapse.
+        return value.strip()
     return _SPACE_RE.sub(" ", str(value)).strip()
 
 

@@ -57,6 +57,7 @@ class Row:
     # filled in while planning
     resident: Resident | None = None
     changes: dict = field(default_factory=dict)
+    new: Resident | None = None  # the resident to create, as checked
 
     def error(self, column: str, message: str) -> None:
         self.errors.append(FieldError(column, message, self.row))

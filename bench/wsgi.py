@@ -1,0 +1,8 @@
+"""The WSGI application gunicorn serves in B1: wangge with the bench settings."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+application = get_wsgi_application()

@@ -1,0 +1,301 @@
+"""Writing the rollups: deltas from each change, the fold that spreads them to every ancestor exactly once,
+and the rebuild (and check) from the matters table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.db import connection, transaction
+
+from wangge.registry.models import GridNode
+
+from . import contributions
+from .models import METRICS, Ancestry, DayCount, Delta, MonthCount, StateCount
+
+FOLD_BATCH = 20_000
+PERIOD_COLUMNS = ("grid_id", "category_id", "source", "day", *METRICS)
+STATE_COLUMNS = ("grid_id", "category_id", "state", "breached", "current")
+
+Progress = Callable[[str], None]
+
+
+# -- deltas ---------------------------------------------------------------------------------------------
+
+
+def record(*, before: dict | None, after: dict | None) -> list[Delta]:
+    """Append what a change of one matter adds to or takes from the rollups (called by the matters
+    services through `matters.signals.matter_changed`, in their transaction)."""
+    rows = []
+    for key, amounts in contributions.difference(before, after).items():
+        if key[0] == "d":
+            _kind, grid, category, source, day = key
+            rows.append(Delta(grid_id=grid, category_id=category, source=source, day=day, **amounts))
+        else:
+            _kind, grid, category, state, breached = key
+            rows.append(Delta(grid_id=grid, category_id=category, state=state, breached_now=breached,
+                              current=amounts["current"]))
+    return Delta.objects.bulk_create(rows) if rows else []
+
+
+# -- ancestry -------------------------------------------------------------------------------------------
+
+
+def _ancestry_rows(nodes: Iterable[tuple[int, str]]) -> list[Ancestry]:
+    return [
+        Ancestry(node_id=pk, ancestor_id=int(part))
+        for pk, path in nodes
+        for part in path.strip("/").split("/")
+        if part
+    ]
+
+
+def ancestry_ensure(grid_ids: Iterable[int]) -> int:
+    """Ancestry rows for the nodes that have none yet (a node created since the last fold)."""
+    ids = set(grid_ids)
+    if not ids:
+        return 0
+    known = set(Ancestry.objects.filter(node_id__in=ids).values_list("node_id", flat=True).distinct())
+    missing = GridNode.objects.filter(pk__in=ids - known).values_list("pk", "path")
+    rows = _ancestry_rows(missing)
+    Ancestry.objects.bulk_create(rows, batch_size=5_000, ignore_conflicts=True)
+    return len(rows)
+
+
+def ancestry_rebuild() -> int:
+    """Every node's ancestors, afresh from the materialised paths."""
+    Ancestry.objects.all().delete()
+    total = 0
+    batch: list[Ancestry] = []
+    for pk, path in GridNode.objects.order_by("pk").values_list("pk", "path").iterator(chunk_size=5_000):
+        batch.extend(_ancestry_rows([(pk, path)]))
+        if len(batch) >= 20_000:
+            total += len(Ancestry.objects.bulk_create(batch, batch_size=5_000))
+            batch = []
+    total += len(Ancestry.objects.bulk_create(batch, batch_size=5_000))
+    return total
+
+
+# -- the fold -------------------------------------------------------------------------------------------
+
+
+def _table(model) -> str:
+    return model._meta.db_table
+
+
+def _add(table: str, metrics: Iterable[str]) -> str:
+    return ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in metrics)
+
+
+def _fold_periods(source_sql: str, params: list) -> None:
+    """Add leaf period rows (PERIOD_COLUMNS) to the day and month rollups of every ancestor."""
+    ancestry, metrics = _table(Ancestry), list(METRICS)
+    sums = ", ".join(f"SUM(s.{m})" for m in metrics)
+    cols = ", ".join(metrics)
+    with connection.cursor() as cursor:
+        for model, period, expression in (
+            (DayCount, "day", "s.day"),
+            (MonthCount, "month", contributions.month_sql("s.day")),
+        ):
+            table = _table(model)
+            cursor.execute(
+                f"INSERT INTO {table} (node_id, {period}, category_id, source, {cols}) "
+                f"SELECT a.ancestor_id, {expression}, s.category_id, s.source, {sums} "
+                f"FROM ({source_sql}) s JOIN {ancestry} a ON a.node_id = s.grid_id WHERE TRUE "
+                f"GROUP BY a.ancestor_id, {expression}, s.category_id, s.source "
+                f"ON CONFLICT (node_id, {period}, category_id, source) DO UPDATE SET {_add(table, metrics)}",
+                params,
+            )
+
+
+def _fold_states(source_sql: str, params: list) -> None:
+    table, ancestry = _table(StateCount), _table(Ancestry)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (node_id, category_id, state, breached, count) "
+            f"SELECT a.ancestor_id, s.category_id, s.state, s.breached, SUM(s.current) "
+            f"FROM ({source_sql}) s JOIN {ancestry} a ON a.node_id = s.grid_id WHERE TRUE "
+            f"GROUP BY a.ancestor_id, s.category_id, s.state, s.breached "
+            f"ON CONFLICT (node_id, category_id, state, breached) DO UPDATE SET {_add(table, ['count'])}",
+            params,
+        )
+
+
+def _claimed(ids: list[int]) -> tuple[str, list]:
+    if connection.vendor == "postgresql":
+        return "id = ANY(%s)", [ids]
+    return f"id IN ({', '.join(str(int(i)) for i in ids)})", []
+
+
+def fold(*, batch: int = FOLD_BATCH) -> int:
+    """Fold one batch of deltas into the rollups and delete them, in one transaction. Deltas another fold
+    holds are skipped (FOR UPDATE SKIP LOCKED), so folds may run at once and each delta counts once.
+    Returns how many deltas were folded."""
+    with transaction.atomic():
+        ids = list(
+            Delta.objects.select_for_update(skip_locked=True).order_by("id").values_list("id", flat=True)[:batch]
+        )
+        if not ids:
+            return 0
+        where, params = _claimed(ids)
+        delta = _table(Delta)
+        ancestry_ensure(Delta.objects.filter(id__in=ids).values_list("grid_id", flat=True).distinct())
+        _fold_periods(
+            f"SELECT {', '.join(PERIOD_COLUMNS)} FROM {delta} WHERE day IS NOT NULL AND {where}", params
+        )
+        _fold_states(
+            f"SELECT grid_id, category_id, state, breached_now AS breached, current FROM {delta} "
+            f"WHERE day IS NULL AND {where}",
+            params,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {delta} WHERE {where}", params)
+        return len(ids)
+
+
+def fold_all(*, progress: Progress | None = None) -> int:
+    """Fold until no delta is left (the job's and the commands' loop)."""
+    total = 0
+    while done := fold():
+        total += done
+        if progress:
+            progress(f"folded {total:,} changes")
+    return total
+
+
+# -- rebuild and check ----------------------------------------------------------------------------------
+
+
+def _add_matters(sign: int) -> None:
+    _fold_periods(*contributions.period_rows_sql(sign))
+    _fold_states(*contributions.state_rows_sql(sign))
+
+
+def _lock_matters() -> None:
+    """Hold matters still while the rollups are recomputed: changes wait for the commit (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE matters_matter IN SHARE MODE")
+
+
+def _write_fresh() -> None:
+    """Write every rollup into empty tables: the day rows straight from the matters (one GROUP BY, no
+    conflicts to look for), the month rows from the day rows, the state rows from the matters. On
+    PostgreSQL the unique indexes are dropped first and built again after (far cheaper than keeping them
+    up to date row by row); the transaction makes this invisible to everyone else."""
+    ancestry, metrics = _table(Ancestry), list(METRICS)
+    cols = ", ".join(metrics)
+    sums = ", ".join(f"SUM(s.{m})" for m in metrics)
+    day, month = _table(DayCount), _table(MonthCount)
+    source_sql, params = contributions.period_rows_sql(+1)
+    rebuilt = _drop_unique(DayCount, MonthCount)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {day} (node_id, day, category_id, source, {cols}) "
+            f"SELECT a.ancestor_id, s.day, s.category_id, s.source, {sums} "
+            f"FROM ({source_sql}) s JOIN {ancestry} a ON a.node_id = s.grid_id "
+            f"GROUP BY a.ancestor_id, s.day, s.category_id, s.source",
+            params,
+        )
+        expression = contributions.month_sql("s.day")
+        cursor.execute(
+            f"INSERT INTO {month} (node_id, month, category_id, source, {cols}) "
+            f"SELECT s.node_id, {expression}, s.category_id, s.source, {sums} FROM {day} s "
+            f"GROUP BY s.node_id, {expression}, s.category_id, s.source",
+            [],
+        )
+    rebuilt()
+    _fold_states(*contributions.state_rows_sql(+1))
+
+
+def _drop_unique(*models):
+    """On PostgreSQL: drop the models' unique constraints; returns what puts them back."""
+    if connection.vendor != "postgresql":
+        return lambda: None
+    dropped = []
+    with connection.cursor() as cursor:
+        for model in models:
+            for constraint in model._meta.constraints:
+                cursor.execute(f'ALTER TABLE {_table(model)} DROP CONSTRAINT "{constraint.name}"')
+                dropped.append((model, constraint))
+
+    def restore() -> None:
+        with connection.cursor() as cursor:
+            for model, constraint in dropped:
+                columns = ", ".join(model._meta.get_field(f).column for f in constraint.fields)
+                cursor.execute(f'ALTER TABLE {_table(model)} ADD CONSTRAINT "{constraint.name}" UNIQUE ({columns})')
+
+    return restore
+
+
+@transaction.atomic
+def rollups_rebuild(*, progress: Progress | None = None) -> int:
+    """Recompute every rollup from the matters table. Returns the number of day rows written."""
+    say = progress or (lambda _message: None)
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        # TRUNCATE and ALTER TABLE refuse tables with foreign-key checks still deferred in this transaction:
+        # check as rows are written for the rest of it.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    _lock_matters()
+    say("grid ancestry")
+    ancestry_rebuild()
+    _empty(Delta, DayCount, MonthCount, StateCount)
+    say("counting matters")
+    _write_fresh()
+    if postgres:
+        with connection.cursor() as cursor:
+            for model in (DayCount, MonthCount, StateCount, Ancestry):
+                cursor.execute(f"ANALYZE {_table(model)}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    return DayCount.objects.count()
+
+
+def _empty(*models) -> None:
+    if connection.vendor != "postgresql":
+        for model in models:
+            model.objects.all().delete()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(_table(m) for m in models)}")
+
+
+class _RollBack(Exception):
+    pass
+
+
+def rollups_check(*, progress: Progress | None = None, limit: int = 20) -> list[dict]:
+    """The rollup rows that disagree with the matters table, as {table, key, difference}; empty when they
+    agree. Folds what is pending, then subtracts a rebuild from the rollups inside a transaction that is
+    rolled back, so nothing is changed."""
+    say = progress or (lambda _message: None)
+    fold_all(progress=progress)
+    differences: list[dict] = []
+    try:
+        with transaction.atomic():
+            _lock_matters()
+            ancestry_rebuild()
+            say("comparing with the matters table")
+            _add_matters(-1)
+            for model, key in (
+                (DayCount, ("node_id", "day", "category_id", "source")),
+                (MonthCount, ("node_id", "month", "category_id", "source")),
+            ):
+                nonzero = model.objects.exclude(**{m: 0 for m in METRICS}).values(*key, *METRICS)
+                differences += [_difference(model, row, key) for row in nonzero[:limit]]
+            off = StateCount.objects.exclude(count=0).values("node_id", "category_id", "state", "breached", "count")
+            differences += [
+                _difference(StateCount, row, ("node_id", "category_id", "state", "breached")) for row in off[:limit]
+            ]
+            raise _RollBack
+    except _RollBack:
+        pass
+    return differences
+
+
+def _difference(model, row: dict, key: tuple) -> dict:
+    return {
+        "table": model._meta.model_name,
+        "key": {k: str(row[k]) for k in key},
+        "difference": {k: v for k, v in row.items() if k not in key and v},
+    }

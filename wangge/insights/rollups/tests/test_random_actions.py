@@ -1,0 +1,148 @@
+"""A random mix of matter actions over random days, with folds at random moments: the rollups always answer
+what counting the matters table would, and `rollups rebuild --check` finds no difference."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import transaction
+from django.db.models import F, Q
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from wangge.core.errors import ApplicationError
+from wangge.insights.rollups import selectors, services
+from wangge.matters import lifecycle
+from wangge.matters import services as matters
+from wangge.matters.models import Matter
+from wangge.matters.tests.conftest import A1EM1, B1EM1
+from wangge.testing.world import build_world
+
+SH = ZoneInfo("Asia/Shanghai")
+START = dt.datetime(2026, 1, 30, 8, 0, tzinfo=SH)
+PERIOD = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+ACTIONS = [*lifecycle.TRANSITION_ACTIONS, "rate", "merge"]
+# The usual road from a report to a rating.
+NEXT = {"reported": "accept", "accepted": "dispatch", "dispatched": "start", "rework": "start",
+        "in_progress": "resolve", "resolved": "verify", "verified": "close", "closed": "rate", "on_hold": "resume"}
+SEEN: set[str] = set()
+RATINGS = st.sampled_from(["satisfied", "basic", "unsatisfied"])
+
+
+class MatterLife(RuleBasedStateMachine):
+    @initialize()
+    def setup(self):
+        # Each example runs in a savepoint that teardown rolls back: the next one starts from nothing.
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        self.world = build_world()
+        self.now = START
+        self.ids: list[int] = []
+
+    def _tick(self, hours: int) -> dt.datetime:
+        self.now += dt.timedelta(hours=hours)
+        return self.now
+
+    def _take(self, matter_id: int, action: str, hours: int, rating: str) -> None:
+        at = self._tick(hours)
+        users = self.world.users
+        try:
+            if action == "rate":
+                matters.matter_rate(actor=users["resident"], matter_id=matter_id, rating=rating, comment="意见",
+                                    at=at)
+            elif action == "merge":
+                into = self.ids[(self.ids.index(matter_id) + 1) % len(self.ids)]
+                matters.matter_merge(actor=users["admin"], matter_id=matter_id, into=into, at=at)
+            else:
+                actor = users["resident" if action == "withdraw" else "admin"]
+                matters.matter_transition(actor=actor, matter_id=matter_id, action=action, note="说明", at=at)
+        except ApplicationError:
+            pass  # refused: nothing was written
+        SEEN.update(Matter.objects.values_list("state", flat=True).distinct())
+        if Matter.objects.filter(breached=True).exists():
+            SEEN.add("breached")
+        if Matter.objects.filter(rework_count__gt=0).exists():
+            SEEN.add("reworked")
+
+    def _pick(self, which: int) -> int:
+        return self.ids[which % len(self.ids)]
+
+    @precondition(lambda self: len(self.ids) < 4)  # few matters, long histories
+    @rule(where=st.sampled_from([A1EM1, B1EM1]), category=st.sampled_from(["env-garbage", "property-cleaning"]),
+          hours=st.integers(0, 40))
+    def report(self, where, category, hours):
+        matter, _ = matters.matter_report(
+            actor=self.world.users["resident"],
+            report=matters.Report(category=category, description="随机事项", **where),
+            at=self._tick(hours),
+        )
+        self.ids.append(matter.pk)
+
+    @precondition(lambda self: self.ids)
+    @rule(which=st.integers(0, 100), action=st.sampled_from(ACTIONS), hours=st.integers(0, 72), rating=RATINGS)
+    def act(self, which, action, hours, rating):
+        """Any action, allowed or not."""
+        self._take(self._pick(which), action, hours, rating)
+
+    @precondition(lambda self: self.ids)
+    @rule(which=st.integers(0, 100), steps=st.integers(1, 8), hours=st.integers(0, 30), rating=RATINGS,
+          detour=st.sampled_from(["", "reject", "hold", "rework", "withdraw"]))
+    def advance(self, which, steps, hours, rating, detour):
+        """Up to `steps` steps on the usual road, taking `detour` once where the state allows it."""
+        matter_id = self._pick(which)
+        for _ in range(steps):
+            state = Matter.objects.get(pk=matter_id).state
+            action = NEXT.get(state)
+            if detour and any(a.code == detour for a in lifecycle.available(state)):
+                action, detour = detour, ""
+            if action is None:
+                return
+            self._take(matter_id, action, hours, rating)
+
+    @rule(hours=st.integers(1, 120))
+    def sweep(self, hours):
+        matters.sweep(now=self._tick(hours))
+
+    @rule()
+    def fold(self):
+        services.fold()
+
+    @invariant()
+    def rollups_match_the_matters(self):
+        if not hasattr(self, "world"):
+            return
+        district = self.world.grid("A").parent.parent
+        figures = selectors.figures(district, *PERIOD)
+        everything = Matter.objects.all()
+        filed = everything.exclude(state__in=["rejected", "withdrawn", "merged"])
+        done = filed.filter(state__in=["closed", "evaluated"])
+        on_time = Q(resolved_at__isnull=False) & (Q(resolve_due__isnull=True) | Q(resolved_at__lte=F("resolve_due")))
+        assert figures.received == everything.count()
+        assert figures.due == filed.count()
+        assert figures.done == done.count() == figures.closed
+        assert figures.done_on_time == done.filter(on_time).count() == figures.closed_on_time
+        assert figures.reworked == filed.filter(rework_count__gt=0).count()
+        assert figures.breached == filed.filter(breached=True).count()
+        assert figures.rated == filed.exclude(rating="").count()
+        assert sum(selectors.states(district).by_state.values()) == everything.count()
+
+    def teardown(self):
+        if not hasattr(self, "world"):
+            return
+        try:
+            assert services.rollups_check() == []
+        finally:
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+
+
+@pytest.mark.django_db
+def test_rollups_survive_random_matter_actions():
+    MatterLife.TestCase.settings = settings(
+        max_examples=12, stateful_step_count=40, deadline=None, derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    MatterLife.TestCase().runTest()
+    # the runs went through the paths that move the figures
+    assert {"evaluated", "rework", "merged", "rejected", "breached", "reworked"} <= SEEN, SEEN
