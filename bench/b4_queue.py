@@ -24,8 +24,6 @@ def child() -> None:
     import django
 
     django.setup()
-    from django.db.models import Count
-
     from wangge.matters.lifecycle import OPEN_STATES
     from wangge.matters.models import Matter
     from wangge.matters.selectors import matter_list
@@ -33,14 +31,10 @@ def child() -> None:
     from wangge.people.models import Duty, Role
 
     def busiest(role: str):
-        duties = Duty.objects.current().filter(role=role).select_related("person", "grid")
-        grid_ids = list(duties.values_list("grid_id", flat=True)[:400])
-        counts = dict(
-            Matter.objects.filter(grid_id__in=grid_ids, state__in=list(OPEN_STATES)).values("grid_id")
-            .annotate(n=Count("id")).values_list("grid_id", "n")
-        )
-        duty = max(duties.filter(grid_id__in=grid_ids), key=lambda d: counts.get(d.grid_id, 0))
-        return duty.person
+        """Of 60 people holding the role now, the one with the most open matters in their duty's subtree."""
+        duties = list(Duty.objects.current().filter(role=role).select_related("person", "grid")[:60])
+        open_ = Matter.objects.filter(state__in=list(OPEN_STATES))
+        return max(duties, key=lambda d: open_.filter(grid__path__startswith=d.grid.path).count()).person
 
     out = {}
     for label, role in (("micro-grid member", Role.MICRO_GRID_MEMBER), ("grid leader", Role.GRID_LEADER),
