@@ -1,7 +1,16 @@
 import pytest
 from django.test import Client
 
+from wangge.matters import sla
 from wangge.testing.world import build_world
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    """The working calendar is cached for a minute in the process: each test reads its own holidays."""
+    sla.forget_calendar()
+    yield
+    sla.forget_calendar()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core import pii
+from wangge.core.jobs import Job
 from wangge.core.models import Searchable, TenantModel
 
 
@@ -257,7 +258,7 @@ def _import_upload_to(instance, filename: str) -> str:
     return f"imports/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
 
 
-class ImportJob(TenantModel):
+class ImportJob(Job):
     """One upload of a household/resident file, run by a background job. The stored file is deleted when
     the job finishes (it holds full ID numbers); the report stays."""
 
@@ -275,12 +276,6 @@ class ImportJob(TenantModel):
     total_rows = models.PositiveIntegerField(_("总行数"), default=0)
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
     report = models.JSONField(_("导入报告"), null=True, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-    # The job's last sign of life: every progress write sets it, so a queued or running job whose
-    # updated_at is old has lost its worker (importing.import_job_fail_stalled).
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("导入任务")
@@ -290,10 +285,6 @@ class ImportJob(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.file_name}（{self.get_status_display()}）"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
 
     # Share of the whole job each stage stands for, in percent: (start, width).
     STAGE_SPANS = {"read": (0, 50), "check": (50, 20), "write": (70, 30)}

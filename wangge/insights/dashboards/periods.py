@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.errors import FieldError, InvalidInput
+from wangge.core.months import month_start
 
 PRESETS = {
     "month": _("本月"),
@@ -34,27 +35,29 @@ class Period:
         return (self.end - self.start).days + 1
 
     @property
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) as aware datetimes: local midnight of the first day and of the day after the last."""
+        tz = timezone.get_current_timezone()
+        return (dt.datetime.combine(self.start, dt.time.min, tzinfo=tz),
+                dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+
+    @property
     def daily(self) -> bool:
         """Trend lines by day for up to two months, by month beyond."""
         return self.days <= 62
 
 
-def _month_start(day: dt.date, back: int = 0) -> dt.date:
-    index = day.year * 12 + day.month - 1 - back
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def preset_range(preset: str, today: dt.date) -> tuple[dt.date, dt.date]:
     if preset == "month":
-        return _month_start(today), today
+        return month_start(today), today
     if preset == "last_month":
-        first = _month_start(today, 1)
-        return first, _month_start(today) - dt.timedelta(days=1)
+        first = month_start(today, -1)
+        return first, month_start(today) - dt.timedelta(days=1)
     if preset == "quarter":
         return dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1), today
     if preset == "year":
         return dt.date(today.year, 1, 1), today
-    return _month_start(today, 11), today  # 12m
+    return month_start(today, -11), today  # 12m
 
 
 def _parse(value) -> dt.date | None:

@@ -7,10 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.errors import PermissionDenied
+from wangge.core.months import month_start, next_month
 from wangge.insights.rollups import selectors as rollups
 from wangge.insights.rollups.selectors import Figures, States
 from wangge.matters.models import Category, Source
@@ -73,12 +73,6 @@ class Work:
         return self.micro_grids_staffed / self.micro_grids if self.micro_grids else None
 
 
-def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=tz)
-    return start, dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-
-
 def work(node: GridNode, period: Period) -> Work:
     from wangge.community.activities.models import Activity, SignUp
     from wangge.community.activities.models import Status as ActivityStatus
@@ -89,7 +83,7 @@ def work(node: GridNode, period: Period) -> Work:
     from wangge.fieldwork.visits.models import Outcome, Visit
     from wangge.hall.agenda.models import Session, SessionStatus
 
-    start, end = _bounds(period)
+    start, end = period.bounds
     under = {"grid__path__startswith": node.path}
     visits = Visit.objects.filter(**under, visited_at__gte=start, visited_at__lt=end).aggregate(
         n=Count("id"), met=Count("id", filter=Q(outcome=Outcome.MET)),
@@ -150,13 +144,11 @@ class Dashboard:
 def _trend(node: GridNode, period: Period) -> list[tuple[dt.date, Figures]]:
     by = "day" if period.daily else "month"
     found = rollups.breakdown(node, period.start, period.end, by)
-    keys, day = [], period.start
+    step = (lambda day: day + dt.timedelta(days=1)) if period.daily else next_month
+    keys, day = [], period.start if period.daily else month_start(period.start)
     while day <= period.end:
         keys.append(day)
-        day = day + dt.timedelta(days=1) if period.daily else (day.replace(day=28) + dt.timedelta(days=4)).replace(
-            day=1)
-    if not period.daily:
-        keys = [period.start.replace(day=1), *keys[1:]]
+        day = step(day)
     return [(k, found.get(k, rollups.ZERO)) for k in keys]
 
 

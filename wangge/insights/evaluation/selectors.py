@@ -9,11 +9,9 @@ handled it last), with the same conditions as the rollups (`rollups.contribution
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.errors import InvalidInput
@@ -92,14 +90,8 @@ def _ranked(rows: list[Row]) -> list[Row]:
     return rows
 
 
-def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_current_timezone()
-    return (dt.datetime.combine(period.start, dt.time.min, tzinfo=tz),
-            dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
-
-
 def received_under(node: GridNode, period: Period) -> QuerySet[Matter]:
-    start, end = _bounds(period)
+    start, end = period.bounds
     return Matter.objects.filter(grid__path__startswith=node.path, created_at__gte=start, created_at__lt=end)
 
 

@@ -9,15 +9,12 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from wangge.core.months import month_end
 from wangge.core.replica import replica_reads
 from wangge.insights.dashboards.periods import Period, period_of
 from wangge.insights.dashboards.selectors import Dashboard, dashboard
 from wangge.insights.evaluation.selectors import Evaluation, evaluation
 from wangge.registry.models import GridNode
-
-
-def month_end(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 def month_period(month: dt.date, *, today: dt.date | None = None) -> Period:

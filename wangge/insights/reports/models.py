@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.jobs import Job
 from wangge.core.models import TenantModel
 from wangge.registry.models import GridNode, Level
 
@@ -41,9 +42,8 @@ def _report_upload_to(instance, filename: str) -> str:
     return f"reports/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
 
 
-class Report(TenantModel):
-    """One month of one grid node, as an XLSX workbook and a PDF. `updated_at` is the job's last sign of
-    life: a queued or running report whose updated_at is old has lost its worker (report_fail_stalled)."""
+class Report(Job):
+    """One month of one grid node, as an XLSX workbook and a PDF, made by a background job (core.jobs)."""
 
     grid = models.ForeignKey(GridNode, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="reports")
     month = models.DateField(_("月份"), help_text=_("该月第一天"))
@@ -59,10 +59,6 @@ class Report(TenantModel):
         settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", help_text=_("空为每月自动生成"),
     )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("月度报告")
@@ -72,10 +68,6 @@ class Report(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.grid.name} {self.month:%Y-%m}（{self.get_status_display()}）"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (Status.DONE, Status.FAILED)
 
     def file_name(self, kind: str) -> str:
         """The name a download or an e-mail attachment carries (plain: no path or quote characters)."""

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wangge.core.errors import ApplicationError, Conflict, InvalidInput, PermissionDenied
+from wangge.core.jobs import STALLED_AFTER, fail_stalled
 from wangge.insights.dashboards.selectors import dashboard_node
 from wangge.notify.services import ATTACHMENTS_MAX_BYTES, notify
 from wangge.people.access import VIEW, actor_scope, scope_for
@@ -24,8 +25,6 @@ from .models import ACTIVE, REPORT_LEVELS, Report, ReportSubscription, Stage, St
 
 logger = logging.getLogger(__name__)
 
-# A queued or running report that has shown no progress for this long has lost its worker.
-STALLED_AFTER = dt.timedelta(minutes=30)
 # Where each stage starts, in percent of the whole job.
 STAGE_START = {Stage.COLLECT: 5, Stage.XLSX: 40, Stage.CHARTS: 55, Stage.PDF: 65, Stage.EMAIL: 90}
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-01)?$")
@@ -197,19 +196,13 @@ def _send(report: Report, workbook: bytes, document: bytes) -> None:
 
 
 def report_fail_stalled(*, stalled_after: dt.timedelta = STALLED_AFTER) -> int:
-    """Fail the reports still queued or running with no progress for `stalled_after` (their worker died, or
-    the queue lost them), so that they show their error and can be retried. Returns how many."""
-    minutes = int(stalled_after.total_seconds() // 60)
-    message = f"生成中断：超过 {minutes} 分钟没有进展（后台处理进程可能已退出），已标记为失败。请重试。"
-    cutoff = timezone.now() - stalled_after
-    failed = 0
-    for report in Report.objects.filter(status__in=ACTIVE, updated_at__lt=cutoff).only("pk", "updated_at"):
-        now = timezone.now()
-        if Report.objects.filter(pk=report.pk, status__in=ACTIVE, updated_at__lt=cutoff).update(
-                status=Status.FAILED, error=message, finished_at=now, updated_at=now):
-            logger.warning("report %s stalled since %s: marked failed", report.pk, report.updated_at)
-            failed += 1
-    return failed
+    """Fail the reports still queued or running with no progress for `stalled_after` (core.jobs), so that
+    they show their error and can be retried. Returns how many."""
+
+    def failure(minutes: int) -> dict:
+        return {"error": f"生成中断：超过 {minutes} 分钟没有进展（后台处理进程可能已退出），已标记为失败。请重试。"}
+
+    return fail_stalled(Report, stalled_after=stalled_after, failure=failure)
 
 
 def reports_request_monthly(*, today: dt.date | None = None) -> int:

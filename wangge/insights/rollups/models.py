@@ -88,13 +88,21 @@ class Ancestry(models.Model):
         return f"{self.node_id} ⊂ {self.ancestor_id}"
 
 
-class DayCount(Metrics):
+class PeriodCount(Metrics):
+    """The counts of one node's subtree, for one period, category and channel."""
+
     node = models.ForeignKey("registry.GridNode", verbose_name=_("网格"), on_delete=models.CASCADE, related_name="+",
                              db_index=False)
-    day = models.DateField(_("日期"))
     category = models.ForeignKey("matters.Category", verbose_name=_("类别"), on_delete=models.CASCADE,
                                  related_name="+")
     source = models.CharField(_("渠道"), max_length=16)
+
+    class Meta:
+        abstract = True
+
+
+class DayCount(PeriodCount):
+    day = models.DateField(_("日期"))
 
     class Meta:
         verbose_name = _("日汇总")
@@ -108,13 +116,8 @@ class DayCount(Metrics):
         return f"{self.node_id} {self.day} {self.category_id} {self.source}"
 
 
-class MonthCount(Metrics):
-    node = models.ForeignKey("registry.GridNode", verbose_name=_("网格"), on_delete=models.CASCADE, related_name="+",
-                             db_index=False)
+class MonthCount(PeriodCount):
     month = models.DateField(_("月份"), help_text=_("该月第一天"))
-    category = models.ForeignKey("matters.Category", verbose_name=_("类别"), on_delete=models.CASCADE,
-                                 related_name="+")
-    source = models.CharField(_("渠道"), max_length=16)
 
     class Meta:
         verbose_name = _("月汇总")

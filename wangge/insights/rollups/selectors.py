@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 
 from django.db.models import Q, Sum
 
+from wangge.core.months import month_start, next_month
 from wangge.matters.lifecycle import OPEN_STATES
 from wangge.registry.models import GridNode
 
@@ -89,21 +90,17 @@ ZERO = Figures()
 _SUMS = {m: Sum(m) for m in METRICS}
 
 
-def _first_of_next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
 def split(start: dt.date, end: dt.date) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
     """The whole months inside [start, end] (first days of the first and last), and the day ranges left."""
-    first = start if start.day == 1 else _first_of_next_month(start)
-    ends_a_month = _first_of_next_month(end) - dt.timedelta(days=1) == end
-    last = end.replace(day=1) if ends_a_month else (end.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    first = start if start.day == 1 else next_month(start)
+    ends_a_month = next_month(end) - dt.timedelta(days=1) == end
+    last = month_start(end, 0 if ends_a_month else -1)
     if first > last:
         return None, [(start, end)] if start <= end else []
     days = []
     if start < first:
         days.append((start, first - dt.timedelta(days=1)))
-    tail = _first_of_next_month(last)
+    tail = next_month(last)
     if tail <= end:
         days.append((tail, end))
     return (first, last), days
@@ -128,11 +125,18 @@ def _rows(nodes: Iterable[GridNode], start: dt.date, end: dt.date, by: tuple[str
     yield from _pending(nodes, start, end, by)
 
 
+def _owner(ids: set[int]):
+    """The function naming which of the nodes `ids` holds a node of materialised path `path` (or None)."""
+
+    def owner(path: str) -> int | None:
+        return next((int(part) for part in path.strip("/").split("/") if int(part) in ids), None)
+
+    return owner
+
+
 def _pending(nodes: list[GridNode], start: dt.date, end: dt.date, by: tuple[str, ...]) -> Iterable[dict]:
     """Changes not yet folded, attributed to whichever of `nodes` holds their grid node."""
-    if not Delta.objects.exists():
-        return
-    paths = {n.path: n.pk for n in nodes}
+    owner = _owner({n.pk for n in nodes})
     within = Q()
     for node in nodes:
         within |= Q(grid__path__startswith=node.path)
@@ -141,10 +145,9 @@ def _pending(nodes: list[GridNode], start: dt.date, end: dt.date, by: tuple[str,
         .values("grid__path", *by).annotate(**_SUMS).order_by()
     )
     for row in rows:
-        path = row.pop("grid__path")
-        owner = next((pk for p, pk in paths.items() if path.startswith(p)), None)
-        if owner is not None:
-            yield {"node_id": owner, **row}
+        node_id = owner(row.pop("grid__path"))
+        if node_id is not None:
+            yield {"node_id": node_id, **row}
 
 
 def figures(node: GridNode, start: dt.date, end: dt.date) -> Figures:
@@ -209,17 +212,14 @@ def states(node: GridNode, *, category_id: int | None = None) -> States:
 
 def open_by_child(node: GridNode) -> dict[int, int]:
     """Open matters now under each child of `node`, by child id."""
-    children = {c.pk: c.path for c in node.children.all()}
+    children = list(node.children.values_list("pk", flat=True))
+    owner = _owner(set(children))
     out: dict[int, int] = defaultdict(int)
     rows = (StateCount.objects.filter(node_id__in=children, state__in=OPEN_STATES)
             .values("node_id").annotate(n=Sum("count")).values_list("node_id", "n"))
-    for pk, n in rows:
-        out[pk] += n
-    if Delta.objects.exists():
-        pending = (Delta.objects.filter(day__isnull=True, state__in=OPEN_STATES, grid__path__startswith=node.path)
-                   .values("grid__path").annotate(n=Sum("current")).values_list("grid__path", "n"))
-        for path, n in pending:
-            owner = next((pk for pk, p in children.items() if path.startswith(p)), None)
-            if owner is not None:
-                out[owner] += n
+    pending = (Delta.objects.filter(day__isnull=True, state__in=OPEN_STATES, grid__path__startswith=node.path)
+               .values("grid__path").annotate(n=Sum("current")).values_list("grid__path", "n"))
+    for pk, n in [*rows, *((owner(path), n) for path, n in pending)]:
+        if pk is not None:
+            out[pk] += n
     return dict(out)

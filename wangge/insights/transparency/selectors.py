@@ -29,6 +29,7 @@ from django.utils import timezone
 from wangge.community.activities.models import Activity, SignUpStatus
 from wangge.community.activities.models import Status as ActivityStatus
 from wangge.core.errors import NotFound
+from wangge.core.months import last_months, month_end
 from wangge.core.replica import replica_reads
 from wangge.core.schemas import MAX_ID
 from wangge.fieldwork.cameras.models import Camera
@@ -128,16 +129,6 @@ def community_get(community_id: int) -> GridNode:
 # -- the figures ----------------------------------------------------------------------------------------------
 
 
-def _month_starts(today: dt.date) -> list[dt.date]:
-    """First days of the last MONTHS months, oldest first, ending with today's month."""
-    y, m = today.year, today.month
-    out = []
-    for _ in range(MONTHS):
-        out.append(dt.date(y, m, 1))
-        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
-    return out[::-1]
-
-
 def _key(day: dt.date | dt.datetime) -> str:
     if isinstance(day, dt.datetime):
         day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
@@ -157,7 +148,7 @@ def _under(node: GridNode, prefix: str = "grid__") -> Q:
 
 def _compute(node: GridNode, now: dt.datetime) -> Transparency:
     today = timezone.localdate(now)
-    months = _month_starts(today)
+    months = last_months(today, MONTHS)
     year_start = dt.date(today.year, 1, 1)
     first = min(months[0], year_start)
     tz = timezone.get_current_timezone()
@@ -201,7 +192,7 @@ def _compute(node: GridNode, now: dt.datetime) -> Transparency:
     out.cameras_faulty = sum(1 for c in in_place if c[2] == CameraStatus.FAULTY)
     month_ends = {}
     for start in months:
-        end = min((start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1), today)
+        end = min(month_end(start), today)
         month_ends[_key(start)] = sum(1 for i, r, _s in cameras if i <= end and (r is None or r > end))
     series["cameras"] = month_ends
 

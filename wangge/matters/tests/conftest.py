@@ -1,17 +1,6 @@
 import pytest
 
-from wangge.matters import sla
-
-# A point inside micro-grid A1em1 of the test world (community A, area grid A1, estate A1e).
-A1EM1 = {"lon": 112.125, "lat": 37.15}
-B1EM1 = {"lon": 112.25, "lat": 37.15}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_calendar():
-    sla.forget_calendar()
-    yield
-    sla.forget_calendar()
+from wangge.testing.matters import A1EM1, B1EM1  # noqa: F401  (points inside micro-grids A1em1 and B1em1)
 
 
 @pytest.fixture

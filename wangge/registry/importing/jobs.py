@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wangge.core.errors import ApplicationError, FieldError, InvalidInput
+from wangge.core.jobs import STALLED_AFTER, fail_stalled
 from wangge.people.access import EDIT_REGISTRY, actor_scope, require
 
 from ..models import GridNode, ImportJob, ImportStage, ImportStatus
@@ -25,9 +26,6 @@ logger = logging.getLogger(__name__)
 
 # A job keeps at most this many errors in its report (the CLI prints them all).
 MAX_STORED_ERRORS = 1000
-# A queued or running job that has shown no progress for this long has lost its worker.
-STALLED_AFTER = dt.timedelta(minutes=30)
-ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
 @transaction.atomic
@@ -135,26 +133,12 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
 
 
 def import_job_fail_stalled(*, stalled_after: dt.timedelta = STALLED_AFTER) -> int:
-    """Fail the jobs still queued or running with no progress for `stalled_after`: their worker died (or
-    the queue lost them), and they would otherwise stay "running" forever. Returns how many were failed.
+    """Fail the jobs still queued or running with no progress for `stalled_after` (core.jobs). A job the
+    sweep failed that was in fact still writing (no progress is written during the write transaction) ends
+    with its real result when it finishes. Returns how many were failed."""
 
-    Each job is failed on its own, and only if it is still stalled at that moment. A job the sweep
-    failed that was in fact still writing (no progress is written during the write transaction) ends
-    with its real result when it finishes."""
-    minutes = int(stalled_after.total_seconds() // 60)
-    message = (
-        f"导入中断：超过 {minutes} 分钟没有进展（后台处理进程可能已退出），已标记为失败。"
-        "请重新导入该文件：已导入的住户会显示为“未变”。"
-    )
-    cutoff = timezone.now() - stalled_after
-    failed = 0
-    for job in ImportJob.objects.filter(status__in=ACTIVE, updated_at__lt=cutoff):
-        now = timezone.now()
-        updated = ImportJob.objects.filter(pk=job.pk, status__in=ACTIVE, updated_at__lt=cutoff).update(
-            status=ImportStatus.FAILED, report=_failure(message), finished_at=now, updated_at=now
-        )
-        if updated:
-            logger.warning("import job %s stalled since %s: marked failed", job.pk, job.updated_at)
-            _discard_file(job)
-            failed += 1
-    return failed
+    def failure(minutes: int) -> dict:
+        return {"report": _failure(f"导入中断：超过 {minutes} 分钟没有进展（后台处理进程可能已退出），已标记为失败。"
+                                   "请重新导入该文件：已导入的住户会显示为“未变”。")}
+
+    return fail_stalled(ImportJob, stalled_after=stalled_after, failure=failure, then=_discard_file)

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from wangge.insights.dashboards.periods import period_of
 from wangge.insights.rollups import services as rollups
-from wangge.matters import services as matters
-from wangge.matters.tests.conftest import A1EM1, B1EM1
+from wangge.testing.matters import A1EM1, B1EM1, report
+from wangge.testing.matters import close as close_matter
 
 URL = "/api/v1/insights/dashboard"
 
@@ -23,13 +23,8 @@ def _login(world, key) -> Client:
 
 def _report_and_close(world, where, *, close: bool):
     now = timezone.now()
-    matter, _ = matters.matter_report(actor=world.users["resident"], report=matters.Report(
-        category="env-garbage", description="垃圾没人清运", **where), at=now - dt.timedelta(hours=3))
-    if close:
-        for action in ("accept", "dispatch", "start", "resolve", "verify", "close"):
-            matters.matter_transition(actor=world.users["admin"], matter_id=matter.pk, action=action,
-                                      at=now - dt.timedelta(hours=2))
-    return matter
+    matter = report(world, where, at=now - dt.timedelta(hours=3), description="垃圾没人清运")
+    return close_matter(world, matter, at=now - dt.timedelta(hours=2)) if close else matter
 
 
 @pytest.fixture

@@ -9,13 +9,11 @@ from django.utils import timezone
 
 from wangge.insights.evaluation import selectors
 from wangge.insights.rollups import services as rollups
-from wangge.matters import services as matters
-from wangge.matters.tests.conftest import A1EM1
 from wangge.people import services as people
 from wangge.people.models import OrganisationKind
+from wangge.testing.matters import A1EM1, A2EM1, close, report
 
 URL = "/api/v1/insights/evaluation"
-A2EM1 = {"lon": 112.175, "lat": 37.15}
 
 
 def _client(world, key="committee_A") -> Client:
@@ -26,25 +24,11 @@ def _client(world, key="committee_A") -> Client:
 
 def _matter(world, where, *, close_after_days=None, rework=False, rating=None):
     start = timezone.now()  # the world's duties began just now
-    matter, _ = matters.matter_report(actor=world.users["resident"], report=matters.Report(
-        category="env-garbage", description="垃圾", **where), at=start)
+    matter = report(world, where, at=start, description="垃圾")
     if close_after_days is None:
         return matter
-    admin = world.users["admin"]
-    at = start + dt.timedelta(days=close_after_days)
-    for action in ("accept", "dispatch", "start", "resolve"):
-        matters.matter_transition(actor=admin, matter_id=matter.pk, action=action, at=start + dt.timedelta(minutes=5))
-    if rework:
-        matters.matter_transition(actor=admin, matter_id=matter.pk, action="rework", note="没扫干净",
-                                  at=start + dt.timedelta(minutes=10))
-        for action in ("start", "resolve"):
-            matters.matter_transition(actor=admin, matter_id=matter.pk, action=action, at=at)
-    for action in ("verify", "close"):
-        matters.matter_transition(actor=admin, matter_id=matter.pk, action=action, at=at)
-    if rating:
-        matters.matter_rate(actor=world.users["resident"], matter_id=matter.pk, rating=rating,
-                            comment="还行" if rating != "satisfied" else "", at=at)
-    return matter
+    return close(world, matter, at=start + dt.timedelta(days=close_after_days),
+                 resolved_at=start + dt.timedelta(minutes=5), rework=rework, rating=rating)
 
 
 @pytest.fixture

@@ -4,28 +4,16 @@ import pytest
 from django.utils import timezone
 
 from wangge.insights.rollups import services as rollups
-from wangge.matters import services as matters
-from wangge.matters.tests.conftest import A1EM1
-
-A2EM1 = {"lon": 112.175, "lat": 37.15}
-B1EM1 = {"lon": 112.25, "lat": 37.15}
+from wangge.testing.matters import A1EM1, A2EM1, B1EM1, close, report
 
 
 def report_matter(world, where, *, close_after_hours=None, rating=None):
     start = timezone.now()  # the world's duties began just now
-    matter, _ = matters.matter_report(actor=world.users["resident"], report=matters.Report(
-        category="env-garbage", description="垃圾堆放", **where), at=start)
+    matter = report(world, where, at=start, description="垃圾堆放")
     if close_after_hours is None:
         return matter
-    admin = world.users["admin"]
-    at = start + dt.timedelta(hours=close_after_hours)
-    for action in ("accept", "dispatch", "start", "resolve"):
-        matters.matter_transition(actor=admin, matter_id=matter.pk, action=action, at=start + dt.timedelta(minutes=1))
-    for action in ("verify", "close"):
-        matters.matter_transition(actor=admin, matter_id=matter.pk, action=action, at=at)
-    if rating:
-        matters.matter_rate(actor=world.users["resident"], matter_id=matter.pk, rating=rating, comment="", at=at)
-    return matter
+    return close(world, matter, at=start + dt.timedelta(hours=close_after_hours),
+                 resolved_at=start + dt.timedelta(minutes=1), rating=rating)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from wangge.core.months import next_month
 from wangge.insights.dashboards.periods import period_of
 from wangge.insights.dashboards.selectors import dashboard
 from wangge.insights.reports import content, pdf, services, tasks
@@ -248,7 +249,7 @@ def test_bad_input_names_its_field(history, api, payload, field):
 def test_next_month_is_refused_and_this_month_is_not(history, api):
     world = history
     today = timezone.localdate()
-    upcoming = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    upcoming = next_month(today)
     client = api("committee_A")
     assert client.post(URL, {"node": world.grid("A").pk, "month": f"{upcoming:%Y-%m}"},
                        content_type="application/json").status_code == 422

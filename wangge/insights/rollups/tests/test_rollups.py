@@ -10,35 +10,15 @@ from django.core.management import call_command
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wangge.core.months import next_month
 from wangge.insights.rollups import selectors, services
 from wangge.insights.rollups.models import DayCount, Delta, MonthCount
 from wangge.matters import services as matters
-from wangge.matters.models import Matter, State
-from wangge.matters.tests.conftest import A1EM1
+from wangge.matters.models import State
+from wangge.testing.matters import close, move, report
 
 SH = ZoneInfo("Asia/Shanghai")
 MAR_3 = dt.datetime(2026, 3, 3, 9, 0, tzinfo=SH)
-
-
-def report(world, at=MAR_3, category="env-garbage", **extra) -> Matter:
-    matter, _ = matters.matter_report(
-        actor=world.users["resident"],
-        report=matters.Report(category=category, description="楼下垃圾没人清运", **A1EM1, **extra),
-        at=at,
-    )
-    return matter
-
-
-def move(world, matter, *actions, at):
-    for action in actions:
-        note = "说明" if action in ("reject", "rework", "hold") else ""
-        matter = matters.matter_transition(actor=world.users["leader_A1"], matter_id=matter.pk, action=action,
-                                           note=note, at=at)
-    return matter
-
-
-def close(world, matter, at):
-    return move(world, matter, "accept", "dispatch", "start", "resolve", "verify", "close", at=at)
 
 
 def day(d: int) -> dt.date:
@@ -47,7 +27,7 @@ def day(d: int) -> dt.date:
 
 @pytest.mark.django_db
 def test_a_report_counts_at_every_ancestor_before_and_after_the_fold(world):
-    report(world)
+    report(world, at=MAR_3)
     assert Delta.objects.exists()
     micro = world.grid("A1em1")
     chain = [micro, *world.grid("A1em1").__class__.objects.filter(pk__in=micro.ancestor_ids())]
@@ -66,7 +46,7 @@ def test_a_report_counts_at_every_ancestor_before_and_after_the_fold(world):
 
 @pytest.mark.django_db
 def test_closing_counts_on_the_day_of_report_and_the_day_of_close(world):
-    matter = report(world)
+    matter = report(world, at=MAR_3)
     close(world, matter, at=MAR_3 + dt.timedelta(days=2))
     services.fold_all()
     community = world.grid("A")
@@ -80,14 +60,14 @@ def test_closing_counts_on_the_day_of_report_and_the_day_of_close(world):
 
 @pytest.mark.django_db
 def test_late_rejected_and_rated_matters_move_the_indicators(world):
-    late = report(world)
+    late = report(world, at=MAR_3)
     late = move(world, late, "accept", "dispatch", "start", at=MAR_3)
     late = move(world, late, "resolve", "verify", "close", at=MAR_3 + dt.timedelta(days=30))
     matters.matter_rate(actor=world.users["resident"], matter_id=late.pk, rating="basic",
                         at=MAR_3 + dt.timedelta(days=31))
-    rejected = report(world)
+    rejected = report(world, at=MAR_3)
     move(world, rejected, "reject", at=MAR_3)
-    open_one = report(world)
+    open_one = report(world, at=MAR_3)
     figures = selectors.figures(world.grid("A1"), day(1), day(31))
     assert (figures.received, figures.due, figures.done, figures.done_on_time) == (3, 2, 1, 0)
     assert figures.closure_rate == 0.5 and figures.on_time_rate == 0
@@ -100,7 +80,7 @@ def test_late_rejected_and_rated_matters_move_the_indicators(world):
 
 @pytest.mark.django_db
 def test_an_unsatisfied_rating_reopens_and_takes_the_close_back(world):
-    matter = close(world, report(world), at=MAR_3 + dt.timedelta(days=1))
+    matter = close(world, report(world, at=MAR_3), at=MAR_3 + dt.timedelta(days=1))
     services.fold_all()
     matters.matter_rate(actor=world.users["resident"], matter_id=matter.pk, rating="unsatisfied",
                         comment="还是脏", at=MAR_3 + dt.timedelta(days=2))
@@ -139,7 +119,7 @@ def test_breakdowns_add_up_to_the_whole(world):
 
 @pytest.mark.django_db
 def test_rebuild_writes_what_the_changes_added_up_to_and_check_finds_a_broken_row(world):
-    close(world, report(world), at=MAR_3 + dt.timedelta(days=1))
+    close(world, report(world, at=MAR_3), at=MAR_3 + dt.timedelta(days=1))
     report(world, at=MAR_3 + dt.timedelta(days=40))
     services.fold_all()
     before = sorted(DayCount.objects.values_list("node_id", "day", "received", "done", "closed"))
@@ -168,7 +148,7 @@ def test_a_period_splits_into_whole_months_and_edge_days_exactly(start, length):
         assert first.day == 1 and last.day == 1 and first <= last
         d = first
         while d <= last:
-            nxt = selectors._first_of_next_month(d)
+            nxt = next_month(d)
             covered += [d + dt.timedelta(days=i) for i in range((nxt - d).days)]
             d = nxt
     for a, b in days:
