@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
 
+from wangge.core import bulkload
 from wangge.registry.models import GridNode
 
 from . import contributions
@@ -177,54 +178,65 @@ def _lock_matters() -> None:
             cursor.execute("LOCK TABLE matters_matter IN SHARE MODE")
 
 
+_DEPTH_SQL = "(LENGTH(g.path) - LENGTH(REPLACE(g.path, '/', '')))"  # "/1/4/17/" is at depth 4
+
+
 def _write_fresh() -> None:
-    """Write every rollup into empty tables: the day rows straight from the matters (one GROUP BY, no
-    conflicts to look for), the month rows from the day rows, the state rows from the matters. On
-    PostgreSQL the unique indexes are dropped first and built again after (far cheaper than keeping them
-    up to date row by row); the transaction makes this invisible to everyone else."""
-    ancestry, metrics = _table(Ancestry), list(METRICS)
+    """Write every rollup into empty tables. The day rows are summed level by level, from the deepest
+    nodes up: a node's rows are its own matters' plus its children's rows, so each matter is read once and
+    each level sums the (far fewer) rows of the level below, instead of one GROUP BY over every matter ×
+    every ancestor. The month rows come from the day rows, the state rows from the matters. On PostgreSQL
+    day and month tables' indexes and constraints are set aside for the load (core.bulkload); the
+    transaction makes this invisible to everyone else."""
+    metrics = list(METRICS)
     cols = ", ".join(metrics)
-    sums = ", ".join(f"SUM(s.{m})" for m in metrics)
-    day, month = _table(DayCount), _table(MonthCount)
+    sums = ", ".join(f"CAST(SUM(s.{m}) AS BIGINT) AS {m}" for m in metrics)  # not NUMERIC (PostgreSQL)
+    keys = "s.day, s.category_id, s.source"
+    day, month, nodes = _table(DayCount), _table(MonthCount), _table(GridNode)
     source_sql, params = contributions.period_rows_sql(+1)
-    rebuilt = _drop_unique(DayCount, MonthCount)
+    set_aside = bulkload.set_aside([day, month])
     with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS wangge_rollup_own")
         cursor.execute(
-            f"INSERT INTO {day} (node_id, day, category_id, source, {cols}) "
-            f"SELECT a.ancestor_id, s.day, s.category_id, s.source, {sums} "
-            f"FROM ({source_sql}) s JOIN {ancestry} a ON a.node_id = s.grid_id "
-            f"GROUP BY a.ancestor_id, s.day, s.category_id, s.source",
+            f"CREATE TEMPORARY TABLE wangge_rollup_own AS "
+            f"SELECT s.grid_id AS node_id, {_DEPTH_SQL} AS depth, {keys}, {sums} "
+            f"FROM ({source_sql}) s JOIN {nodes} g ON g.id = s.grid_id "
+            f"GROUP BY s.grid_id, {_DEPTH_SQL}, {keys}",
             params,
         )
+        cursor.execute(f"SELECT MIN({_DEPTH_SQL}), MAX({_DEPTH_SQL}) FROM {nodes} g")
+        top, bottom = cursor.fetchone()
+        below = None
+        for depth in range(bottom or 0, (top or 1) - 1, -1):
+            level = f"wangge_rollup_level{depth}"
+            children = (
+                f" UNION ALL SELECT g.parent_id, {keys}, {', '.join(f's.{m}' for m in metrics)} "
+                f"FROM {below} s JOIN {nodes} g ON g.id = s.node_id"
+            ) if below else ""
+            cursor.execute(f"DROP TABLE IF EXISTS {level}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {level} AS SELECT s.node_id, {keys}, {sums} FROM ("
+                f"SELECT o.node_id, o.day, o.category_id, o.source, {', '.join(f'o.{m}' for m in metrics)} "
+                f"FROM wangge_rollup_own o WHERE o.depth = %s{children}) s GROUP BY s.node_id, {keys}",
+                [depth],
+            )
+            cursor.execute(f"INSERT INTO {day} (node_id, day, category_id, source, {cols}) "
+                           f"SELECT node_id, day, category_id, source, {cols} FROM {level}")
+            if below:
+                cursor.execute(f"DROP TABLE {below}")
+            below = level
+        if below:
+            cursor.execute(f"DROP TABLE {below}")
+        cursor.execute("DROP TABLE wangge_rollup_own")
         expression = contributions.month_sql("s.day")
         cursor.execute(
             f"INSERT INTO {month} (node_id, month, category_id, source, {cols}) "
-            f"SELECT s.node_id, {expression}, s.category_id, s.source, {sums} FROM {day} s "
-            f"GROUP BY s.node_id, {expression}, s.category_id, s.source",
+            f"SELECT s.node_id, {expression}, s.category_id, s.source, {', '.join(f'SUM(s.{m})' for m in metrics)} "
+            f"FROM {day} s GROUP BY s.node_id, {expression}, s.category_id, s.source",
             [],
         )
-    rebuilt()
+    bulkload.put_back(set_aside)
     _fold_states(*contributions.state_rows_sql(+1))
-
-
-def _drop_unique(*models):
-    """On PostgreSQL: drop the models' unique constraints; returns what puts them back."""
-    if connection.vendor != "postgresql":
-        return lambda: None
-    dropped = []
-    with connection.cursor() as cursor:
-        for model in models:
-            for constraint in model._meta.constraints:
-                cursor.execute(f'ALTER TABLE {_table(model)} DROP CONSTRAINT "{constraint.name}"')
-                dropped.append((model, constraint))
-
-    def restore() -> None:
-        with connection.cursor() as cursor:
-            for model, constraint in dropped:
-                columns = ", ".join(model._meta.get_field(f).column for f in constraint.fields)
-                cursor.execute(f'ALTER TABLE {_table(model)} ADD CONSTRAINT "{constraint.name}" UNIQUE ({columns})')
-
-    return restore
 
 
 @transaction.atomic

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 
 from django.db import connection
 from django.db.models import Model
+
+from wangge.core import bulkload
 
 BATCH = 20_000
 _CLOCK = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)]
@@ -188,56 +189,15 @@ class Writer:
 
     # -- secondary indexes and constraints of the big tables (PostgreSQL) --------------------------------
     def drop_indexes(self, names: list[str]) -> None:
-        if not self.postgres:
-            return
-        qn = connection.ops.quote_name
-        with connection.cursor() as c:
-            for name in names:
-                c.execute(
-                    "SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
-                    "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC, conname",
-                    [name],
-                )
-                constraints = c.fetchall()
-                c.execute(
-                    "SELECT ci.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                    "JOIN pg_class ci ON ci.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
-                    "AND NOT i.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
-                    "WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x'))",
-                    [name],
-                )
-                indexes = c.fetchall()
-                for conname, _definition, _kind in constraints:
-                    c.execute(f"ALTER TABLE {qn(name)} DROP CONSTRAINT {qn(conname)}")
-                for index, _definition in indexes:
-                    c.execute(f"DROP INDEX {qn(index)}")
-                # Back in this order: plain indexes, unique constraints, then foreign keys (validated).
-                self._restore += [(name, definition) for _index, definition in indexes]
-                self._restore += [
-                    (name, f"ALTER TABLE {qn(name)} ADD CONSTRAINT {qn(conname)} {definition}")
-                    for conname, definition, kind in constraints if kind == "u"
-                ]
-                self._restore += [
-                    (name, f"ALTER TABLE {qn(name)} ADD CONSTRAINT {qn(conname)} {definition}")
-                    for conname, definition, kind in constraints if kind == "f"
-                ]
+        if self.postgres:
+            self._restore += bulkload.set_aside(names)
 
     def restore_indexes(self, say=lambda _m: None) -> None:
-        if not self._restore:
-            return
-        with connection.cursor() as c:
-            c.execute("SET LOCAL maintenance_work_mem = '1GB'")
-            c.execute("SET LOCAL work_mem = '256MB'")
-            by_table: dict[str, list[str]] = {}
-            for name, sql in self._restore:
-                by_table.setdefault(name, []).append(sql)
-            for name, statements in by_table.items():
-                started = time.perf_counter()
-                for sql in statements:
-                    c.execute(sql)
-                seconds = time.perf_counter() - started
-                self.timings.append((name, seconds))
-                say(f"重建索引与约束 {name}（{len(statements)} 项）：{seconds:.1f} 秒")
+        def done(name: str, count: int, seconds: float) -> None:
+            self.timings.append((name, seconds))
+            say(f"重建索引与约束 {name}（{count} 项）：{seconds:.1f} 秒")
+
+        bulkload.put_back(self._restore, done)
         self._restore = []
 
     def analyze(self) -> None:
