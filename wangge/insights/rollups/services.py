@@ -185,15 +185,16 @@ def _write_fresh() -> None:
     """Write every rollup into empty tables. The day rows are summed level by level, from the deepest
     nodes up: a node's rows are its own matters' plus its children's rows, so each matter is read once and
     each level sums the (far fewer) rows of the level below, instead of one GROUP BY over every matter ×
-    every ancestor. The month rows come from the day rows, the state rows from the matters. On PostgreSQL
-    day and month tables' indexes and constraints are set aside for the load (core.bulkload); the
-    transaction makes this invisible to everyone else."""
+    every ancestor. Each level's month rows are summed from its day rows as they are written; the state
+    rows come from the matters. On PostgreSQL the day and month tables' indexes and constraints are set
+    aside for the load (core.bulkload); the transaction makes this invisible to everyone else."""
     metrics = list(METRICS)
     cols = ", ".join(metrics)
     sums = ", ".join(f"CAST(SUM(s.{m}) AS BIGINT) AS {m}" for m in metrics)  # not NUMERIC (PostgreSQL)
     keys = "s.day, s.category_id, s.source"
     day, month, nodes = _table(DayCount), _table(MonthCount), _table(GridNode)
     source_sql, params = contributions.period_rows_sql(+1)
+    expression = contributions.month_sql("s.day")
     set_aside = bulkload.set_aside([day, month])
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS wangge_rollup_own")
@@ -222,19 +223,18 @@ def _write_fresh() -> None:
             )
             cursor.execute(f"INSERT INTO {day} (node_id, day, category_id, source, {cols}) "
                            f"SELECT node_id, day, category_id, source, {cols} FROM {level}")
+            cursor.execute(
+                f"INSERT INTO {month} (node_id, month, category_id, source, {cols}) "
+                f"SELECT s.node_id, {expression}, s.category_id, s.source, {sums} FROM {level} s "
+                f"GROUP BY s.node_id, {expression}, s.category_id, s.source",
+                [],
+            )
             if below:
                 cursor.execute(f"DROP TABLE {below}")
             below = level
         if below:
             cursor.execute(f"DROP TABLE {below}")
         cursor.execute("DROP TABLE wangge_rollup_own")
-        expression = contributions.month_sql("s.day")
-        cursor.execute(
-            f"INSERT INTO {month} (node_id, month, category_id, source, {cols}) "
-            f"SELECT s.node_id, {expression}, s.category_id, s.source, {', '.join(f'SUM(s.{m})' for m in metrics)} "
-            f"FROM {day} s GROUP BY s.node_id, {expression}, s.category_id, s.source",
-            [],
-        )
     bulkload.put_back(set_aside)
     _fold_states(*contributions.state_rows_sql(+1))
 
