@@ -24,11 +24,16 @@ def child() -> None:
     import django
 
     django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
     from wangge.matters.lifecycle import OPEN_STATES
     from wangge.matters.models import Matter
     from wangge.matters.selectors import matter_list
     from wangge.people.access import scope_for
     from wangge.people.models import Duty, Role
+
+    User = get_user_model()
 
     def busiest(role: str):
         """Of 60 people holding the role now, the one with the most open matters in their duty's subtree."""
@@ -36,20 +41,30 @@ def child() -> None:
         open_ = Matter.objects.filter(state__in=list(OPEN_STATES))
         return max(duties, key=lambda d: open_.filter(grid__path__startswith=d.grid.path).count()).person
 
+    def account(person):
+        """The person's login (the synthetic city's workers have none: one is made for the run, and rolled
+        back with it) — the scope is the user's."""
+        if person.user_id is None:
+            person.user = User.objects.create_user(f"bench-{person.pk}")
+            person.save(update_fields=["user"])
+        return person.user
+
     out = {}
-    for label, role in (("micro-grid member", Role.MICRO_GRID_MEMBER), ("grid leader", Role.GRID_LEADER),
-                        ("two-committee member", Role.TWO_COMMITTEE_MEMBER)):
-        person = busiest(role)
-        times = []
-        for i in range(RUNS + 2):
-            t = time.perf_counter()
-            scope = scope_for(person)
-            page = list(matter_list(actor=scope, state=list(OPEN_STATES)).order_by("deadline", "id")[:50])
-            if i >= 2:
-                times.append((time.perf_counter() - t) * 1000)
-        total = matter_list(actor=scope_for(person), state=list(OPEN_STATES)).count()
-        out[label] = {"p50_ms": synthcity.percentile(times, 50), "p95_ms": synthcity.percentile(times, 95),
-                      "open_in_scope": total, "page": len(page)}
+    with transaction.atomic():
+        for label, role in (("micro-grid member", Role.MICRO_GRID_MEMBER), ("grid leader", Role.GRID_LEADER),
+                            ("two-committee member", Role.TWO_COMMITTEE_MEMBER)):
+            user = account(busiest(role))
+            times = []
+            for i in range(RUNS + 2):
+                t = time.perf_counter()
+                scope = scope_for(user)
+                page = list(matter_list(actor=scope, state=list(OPEN_STATES)).order_by("deadline", "id")[:50])
+                if i >= 2:
+                    times.append((time.perf_counter() - t) * 1000)
+            total = matter_list(actor=scope_for(user), state=list(OPEN_STATES)).count()
+            out[label] = {"p50_ms": synthcity.percentile(times, 50), "p95_ms": synthcity.percentile(times, 95),
+                          "open_in_scope": total, "page": len(page)}
+        transaction.set_rollback(True)
     print(json.dumps(out))
 
 
