@@ -154,8 +154,8 @@ def test_rollups_survive_random_matter_actions():
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     MatterLife.TestCase().runTest()
-    # Which paths a dozen random runs take varies; the scripted life below walks every one of them.
-    assert {"closed", "rejected"} <= SEEN, SEEN
+    # Which paths a dozen random runs take varies with the process (hash seed, test order); the invariants
+    # above hold after every step of every run, and the scripted life below walks each path every time.
 
 
 @pytest.mark.django_db
