@@ -17,12 +17,15 @@ A1EM1 = {"lon": 112.125, "lat": 37.15}
 A2EM1 = {"lon": 112.175, "lat": 37.15}
 B1EM1 = {"lon": 112.25, "lat": 37.15}
 
+# What a test report says unless it says otherwise (the service helper below, the API fixture, the forms).
+REPORT = {"category": "env-garbage", "description": "3号楼门口垃圾三天没人清运"}
+
 TO_RESOLVED = ("accept", "dispatch", "start", "resolve")
 TO_CLOSED = ("verify", "close")
 
 
-def report(world, where: dict = A1EM1, *, at: dt.datetime | None = None, category: str = "env-garbage",
-           description: str = "楼下垃圾没人清运", by: str = "resident", **extra) -> Matter:
+def report(world, where: dict = A1EM1, *, at: dt.datetime | None = None, category: str = REPORT["category"],
+           description: str = REPORT["description"], by: str = "resident", **extra) -> Matter:
     """A matter reported by the world's user `by` at `where`."""
     matter, _ = matters.matter_report(actor=world.users[by], report=matters.Report(
         category=category, description=description, **where, **extra), at=at or timezone.now())

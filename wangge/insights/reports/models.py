@@ -34,8 +34,6 @@ class Stage(models.TextChoices):
     EMAIL = "email", _("发送邮件")
 
 
-ACTIVE = (Status.QUEUED, Status.RUNNING)
-
 
 def _report_upload_to(instance, filename: str) -> str:
     # The stored name is random; the download is named after the grid and month (Report.file_name).

@@ -15,13 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wangge.core.errors import ApplicationError, Conflict, InvalidInput, PermissionDenied
-from wangge.core.jobs import STALLED_AFTER, fail_stalled
+from wangge.core.jobs import ACTIVE, STALLED_AFTER, fail_stalled
 from wangge.insights.dashboards.selectors import dashboard_node
 from wangge.notify.services import ATTACHMENTS_MAX_BYTES, notify
 from wangge.people.access import VIEW, actor_scope, scope_for
 
 from . import content, pdf, selectors, xlsx
-from .models import ACTIVE, REPORT_LEVELS, Report, ReportSubscription, Stage, Status
+from .models import REPORT_LEVELS, Report, ReportSubscription, Stage, Status
 
 logger = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wangge.core.errors import Conflict, InvalidInput
+from wangge.core.jobs import ACTIVE
 from wangge.core.views import field_errors, form_id, refusals
 from wangge.people.access import request_scope
 
 from . import selectors, services
-from .models import ACTIVE
 from .xlsx import CONTENT_TYPE
 
 LIST_SIZE = 30

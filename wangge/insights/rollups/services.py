@@ -166,11 +166,6 @@ def fold_all(*, progress: Progress | None = None) -> int:
 # -- rebuild and check ----------------------------------------------------------------------------------
 
 
-def _add_matters(sign: int) -> None:
-    _fold_periods(*contributions.period_rows_sql(sign))
-    _fold_states(*contributions.state_rows_sql(sign))
-
-
 def _lock_matters() -> None:
     """Hold matters still while the rollups are recomputed: changes wait for the commit (PostgreSQL)."""
     if connection.vendor == "postgresql":
@@ -178,65 +173,78 @@ def _lock_matters() -> None:
             cursor.execute("LOCK TABLE matters_matter IN SHARE MODE")
 
 
-_DEPTH_SQL = "(LENGTH(g.path) - LENGTH(REPLACE(g.path, '/', '')))"  # "/1/4/17/" is at depth 4
-
-
-def _write_fresh() -> None:
-    """Write every rollup into empty tables. The day rows are summed level by level, from the deepest
-    nodes up: a node's rows are its own matters' plus its children's rows, so each matter is read once and
-    each level sums the (far fewer) rows of the level below, instead of one GROUP BY over every matter ×
-    every ancestor. Each level's month rows are summed from its day rows as they are written; the state
-    rows come from the matters. On PostgreSQL the day and month tables' indexes and constraints are set
-    aside for the load (core.bulkload); the transaction makes this invisible to everyone else."""
-    metrics = list(METRICS)
-    cols = ", ".join(metrics)
+def _sum_up(source: tuple[str, list], keys: tuple[str, ...], metrics: tuple[str, ...],
+            write: Callable[[str], None]) -> None:
+    """Sum rows of (grid_id, *keys, *metrics) — each node's own — into every ancestor, level by level from
+    the deepest nodes up: a node's rows are its own plus its children's rows, so each source row is read
+    once and each level sums the (far fewer) rows of the level below, instead of one GROUP BY over every
+    row × every ancestor. `write(table)` is called with each level's temporary table of
+    (node_id, *keys, *metrics) while it exists."""
+    sql, params = source
+    nodes = _table(GridNode)
+    key_cols = ", ".join(f"s.{k}" for k in keys)
+    values = ", ".join(f"s.{m}" for m in metrics)
     sums = ", ".join(f"CAST(SUM(s.{m}) AS BIGINT) AS {m}" for m in metrics)  # not NUMERIC (PostgreSQL)
-    keys = "s.day, s.category_id, s.source"
-    day, month, nodes = _table(DayCount), _table(MonthCount), _table(GridNode)
-    source_sql, params = contributions.period_rows_sql(+1)
-    expression = contributions.month_sql("s.day")
-    set_aside = bulkload.set_aside([day, month])
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS wangge_rollup_own")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE wangge_rollup_own AS "
-            f"SELECT s.grid_id AS node_id, {_DEPTH_SQL} AS depth, {keys}, {sums} "
-            f"FROM ({source_sql}) s JOIN {nodes} g ON g.id = s.grid_id "
-            f"GROUP BY s.grid_id, {_DEPTH_SQL}, {keys}",
+            f"CREATE TEMPORARY TABLE wangge_rollup_own AS SELECT s.grid_id AS node_id, g.depth, {key_cols}, {sums} "
+            f"FROM ({sql}) s JOIN {nodes} g ON g.id = s.grid_id GROUP BY s.grid_id, g.depth, {key_cols}",
             params,
         )
-        cursor.execute(f"SELECT MIN({_DEPTH_SQL}), MAX({_DEPTH_SQL}) FROM {nodes} g")
+        cursor.execute(f"SELECT MIN(depth), MAX(depth) FROM {nodes}")
         top, bottom = cursor.fetchone()
         below = None
-        for depth in range(bottom or 0, (top or 1) - 1, -1):
+        for depth in range(bottom if bottom is not None else -1, (top or 0) - 1, -1):
             level = f"wangge_rollup_level{depth}"
             children = (
-                f" UNION ALL SELECT g.parent_id, {keys}, {', '.join(f's.{m}' for m in metrics)} "
-                f"FROM {below} s JOIN {nodes} g ON g.id = s.node_id"
+                f" UNION ALL SELECT g.parent_id, {key_cols}, {values} FROM {below} s JOIN {nodes} g ON g.id = s.node_id"
             ) if below else ""
             cursor.execute(f"DROP TABLE IF EXISTS {level}")
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {level} AS SELECT s.node_id, {keys}, {sums} FROM ("
-                f"SELECT o.node_id, o.day, o.category_id, o.source, {', '.join(f'o.{m}' for m in metrics)} "
-                f"FROM wangge_rollup_own o WHERE o.depth = %s{children}) s GROUP BY s.node_id, {keys}",
+                f"CREATE TEMPORARY TABLE {level} AS SELECT s.node_id, {key_cols}, {sums} FROM ("
+                f"SELECT s.node_id, {key_cols}, {values} FROM wangge_rollup_own s WHERE s.depth = %s{children}"
+                f") s GROUP BY s.node_id, {key_cols}",
                 [depth],
             )
-            cursor.execute(f"INSERT INTO {day} (node_id, day, category_id, source, {cols}) "
-                           f"SELECT node_id, day, category_id, source, {cols} FROM {level}")
-            cursor.execute(
-                f"INSERT INTO {month} (node_id, month, category_id, source, {cols}) "
-                f"SELECT s.node_id, {expression}, s.category_id, s.source, {sums} FROM {level} s "
-                f"GROUP BY s.node_id, {expression}, s.category_id, s.source",
-                [],
-            )
+            write(level)
             if below:
                 cursor.execute(f"DROP TABLE {below}")
             below = level
         if below:
             cursor.execute(f"DROP TABLE {below}")
         cursor.execute("DROP TABLE wangge_rollup_own")
-    bulkload.put_back(set_aside)
-    _fold_states(*contributions.state_rows_sql(+1))
+
+
+PERIOD_KEYS = ("day", "category_id", "source")
+STATE_KEYS = ("category_id", "state", "breached")
+
+
+def _write_fresh(day: str, month: str, state: str) -> None:
+    """Write every rollup from the matters table into empty tables (the rollups' own, or a check's). Each
+    level's month rows are summed from its day rows as they are written."""
+    cols = ", ".join(METRICS)
+    sums = ", ".join(f"CAST(SUM(s.{m}) AS BIGINT)" for m in METRICS)
+    in_month = contributions.month_sql("s.day")
+
+    def periods(level: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {day} (node_id, day, category_id, source, {cols}) "
+                           f"SELECT node_id, day, category_id, source, {cols} FROM {level}")
+            cursor.execute(
+                f"INSERT INTO {month} (node_id, month, category_id, source, {cols}) "
+                f"SELECT s.node_id, {in_month}, s.category_id, s.source, {sums} FROM {level} s "
+                f"GROUP BY s.node_id, {in_month}, s.category_id, s.source",
+                [],
+            )
+
+    def states(level: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {state} (node_id, category_id, state, breached, count) "
+                           f"SELECT node_id, category_id, state, breached, current FROM {level}")
+
+    _sum_up(contributions.period_rows_sql(+1), PERIOD_KEYS, METRICS, periods)
+    _sum_up(contributions.state_rows_sql(+1), STATE_KEYS, ("current",), states)
 
 
 @transaction.atomic
@@ -254,7 +262,12 @@ def rollups_rebuild(*, progress: Progress | None = None) -> int:
     ancestry_rebuild()
     _empty(Delta, DayCount, MonthCount, StateCount)
     say("counting matters")
-    _write_fresh()
+    tables = [_table(DayCount), _table(MonthCount), _table(StateCount)]
+    # The tables' indexes and constraints are set aside for the load (core.bulkload) on PostgreSQL; the
+    # transaction makes this invisible to everyone else.
+    set_aside = bulkload.set_aside(tables)
+    _write_fresh(*tables)
+    bulkload.put_back(set_aside)
     if postgres:
         with connection.cursor() as cursor:
             for model in (DayCount, MonthCount, StateCount, Ancestry):
@@ -277,28 +290,43 @@ class _RollBack(Exception):
 
 
 def rollups_check(*, progress: Progress | None = None, limit: int = 20) -> list[dict]:
-    """The rollup rows that disagree with the matters table, as {table, key, difference}; empty when they
-    agree. Folds what is pending, then subtracts a rebuild from the rollups inside a transaction that is
-    rolled back, so nothing is changed."""
+    """The rollup rows that disagree with the matters table, as {table, key, difference} (stored minus
+    fresh); empty when they agree. Folds what is pending, then computes the rollups afresh into temporary
+    tables, inside a transaction that is rolled back, and compares."""
     say = progress or (lambda _message: None)
     fold_all(progress=progress)
+    compared = (
+        (DayCount, ("node_id", "day", "category_id", "source"), METRICS),
+        (MonthCount, ("node_id", "month", "category_id", "source"), METRICS),
+        (StateCount, ("node_id", "category_id", "state", "breached"), ("count",)),
+    )
     differences: list[dict] = []
     try:
-        with transaction.atomic():
+        with transaction.atomic(), connection.cursor() as cursor:
             _lock_matters()
-            ancestry_rebuild()
+            say("counting matters afresh")
+            fresh = []
+            for model, key, metrics in compared:
+                name = f"wangge_fresh_{model._meta.model_name}"
+                cursor.execute(f"DROP TABLE IF EXISTS {name}")
+                cursor.execute(f"CREATE TEMPORARY TABLE {name} AS SELECT {', '.join((*key, *metrics))} "
+                               f"FROM {_table(model)} WHERE 1 = 0")
+                fresh.append(name)
+            _write_fresh(*fresh)
             say("comparing with the matters table")
-            _add_matters(-1)
-            for model, key in (
-                (DayCount, ("node_id", "day", "category_id", "source")),
-                (MonthCount, ("node_id", "month", "category_id", "source")),
-            ):
-                nonzero = model.objects.exclude(**{m: 0 for m in METRICS}).values(*key, *METRICS)
-                differences += [_difference(model, row, key) for row in nonzero[:limit]]
-            off = StateCount.objects.exclude(count=0).values("node_id", "category_id", "state", "breached", "count")
-            differences += [
-                _difference(StateCount, row, ("node_id", "category_id", "state", "breached")) for row in off[:limit]
-            ]
+            for (model, key, metrics), name in zip(compared, fresh, strict=True):
+                keys = ", ".join(key)
+                cursor.execute(
+                    f"SELECT {keys}, {', '.join(f'SUM({m})' for m in metrics)} FROM ("
+                    f"SELECT {keys}, {', '.join(metrics)} FROM {_table(model)} UNION ALL "
+                    f"SELECT {keys}, {', '.join(f'-{m}' for m in metrics)} FROM {name}) s GROUP BY {keys} "
+                    f"HAVING {' OR '.join(f'SUM({m}) <> 0' for m in metrics)} ORDER BY {keys} LIMIT %s",
+                    [limit],
+                )
+                differences += [
+                    _difference(model, dict(zip((*key, *metrics), row, strict=True)), key)
+                    for row in cursor.fetchall()
+                ]
             raise _RollBack
     except _RollBack:
         pass

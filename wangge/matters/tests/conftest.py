@@ -1,6 +1,6 @@
 import pytest
 
-from wangge.testing.matters import A1EM1, B1EM1  # noqa: F401  (points inside micro-grids A1em1 and B1em1)
+from wangge.testing.matters import A1EM1, B1EM1, REPORT  # noqa: F401  (points inside micro-grids A1em1 and B1em1)
 
 
 @pytest.fixture
@@ -8,7 +8,7 @@ def report(api):
     """`report(user_key, **fields)` → the API's answer to POST /api/v1/matters."""
 
     def make(key="resident", headers=None, **fields):
-        body = {"category": "env-garbage", "description": "3号楼门口垃圾三天没人清运", **A1EM1, **fields}
+        body = {**REPORT, **A1EM1, **fields}
         return api(key).post("/api/v1/matters", body, content_type="application/json", **(headers or {}))
 
     return make

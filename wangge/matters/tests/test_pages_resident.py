@@ -13,7 +13,7 @@ from PIL import Image
 from wangge.matters import services
 from wangge.matters.models import CategoryAttribute, Matter, Photo
 
-from .conftest import A1EM1, B1EM1
+from .conftest import A1EM1, B1EM1, REPORT
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def client_for(world, key: str | None) -> Client:
 
 def form(**fields) -> dict:
     """A report form as the page posts it: a pin inside micro-grid A1em1."""
-    return {"key": "form-1", "category": "env-garbage", "description": "3号楼门口垃圾三天没人清运", "where": "map",
+    return {"key": "form-1", **REPORT, "where": "map",
             "lon": str(A1EM1["lon"]), "lat": str(A1EM1["lat"]), "crs": "wgs84", **fields}
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from wangge.matters import services
 from wangge.matters.models import Comment, Event, Matter, Photo
 
-from .conftest import A1EM1, B1EM1
+from .conftest import A1EM1, B1EM1, REPORT
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def report(world, key: str | None = "resident", **fields) -> Matter:
-    data = {"category": "env-garbage", "description": "3号楼门口垃圾三天没人清运", **A1EM1, **fields}
+    data = {**REPORT, **A1EM1, **fields}
     actor = world.users[key] if key else None
     matter, _created = services.matter_report(actor=actor, report=services.Report(**data))
     return matter
