@@ -17,13 +17,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import Stage, State
+from .models import OPEN_STATES, Stage, State  # noqa: F401  (OPEN_STATES: kept with the partial indexes)
 
 S = State
 
-OPEN_STATES = frozenset(
-    {S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.RESOLVED, S.REWORK, S.VERIFIED, S.ON_HOLD}
-)
 FINAL_STATES = frozenset({S.REJECTED, S.EVALUATED, S.WITHDRAWN, S.MERGED})
 DONE_STATES = frozenset({S.CLOSED, S.EVALUATED})
 

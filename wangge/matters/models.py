@@ -168,6 +168,15 @@ def _public_token() -> str:
     return secrets.token_urlsafe(12)
 
 
+# The states of a matter still being worked (the lifecycle's OPEN_STATES): the worker's queue and the
+# deadline sweep read only these, through partial indexes that hold only them.
+OPEN_STATES = frozenset({
+    State.REPORTED, State.ACCEPTED, State.DISPATCHED, State.IN_PROGRESS, State.RESOLVED, State.REWORK,
+    State.VERIFIED, State.ON_HOLD,
+})
+_OPEN = Q(state__in=sorted(OPEN_STATES))
+
+
 class Matter(TenantModel, Searchable):
     search_pinyin = False
 
@@ -249,6 +258,11 @@ class Matter(TenantModel, Searchable):
             models.Index(fields=["assignee", "state"]),
             models.Index(fields=["category", "created_at"]),
             models.Index(fields=["grid", "state"]),
+            # A queue: open matters by deadline, of the whole city (an administrator), of the nodes in a
+            # worker's scope, or handled in them. Partial: about one matter in a hundred is open.
+            models.Index(fields=["deadline", "id"], condition=_OPEN, name="matter_open_by_deadline"),
+            models.Index(fields=["grid", "deadline"], condition=_OPEN, name="matter_open_in_grid"),
+            models.Index(fields=["handling_grid", "deadline"], condition=_OPEN, name="matter_open_handled_in"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from wangge.core.errors import NotFound, PermissionDenied
+from wangge.registry.models import GridNode
 
 from .models import Duty, Role
 
@@ -41,6 +42,9 @@ ACTIVITIES = "activities.manage"  # hold activities: sign-ups, check-in, attenda
 VENUES = "venues.manage"  # keep venues and decide their bookings
 ELECTIONS = "elections.run"  # run an awards election: nominations, voting window, results
 NOTICES = "notices.publish"  # publish notices to residents
+
+# Up to this many node ids, Scope.node_ids gives a list, else a subquery.
+INLINE_NODE_IDS = 2000
 
 _LEAD = {VIEW, EDIT_REGISTRY, UNMASK, MANAGE_PEOPLE, DISPATCH, SUPERVISE,
          VISIT, PLAN_VISITS, MEDIATE, GATE, ROSTER, CAMERAS, INCIDENTS, EMERGENCY,
@@ -76,6 +80,8 @@ class Scope:
     person_id: int | None = None
     household_id: int | None = None
     household_chain: list[int] = field(default_factory=list)
+    # node_ids() per capability: a scope is taken once per request, as its duties stood then.
+    _node_ids: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- what the grants allow -------------------------------------------------------------------
     def paths(self, capability: str = VIEW) -> list[str]:
@@ -95,6 +101,18 @@ class Scope:
         for path in self.paths(capability):
             q |= Q(**{f"{prefix}path__startswith": path})
         return q
+
+    def node_ids(self, capability: str = VIEW, *, inline: int | None = None):
+        """The ids of the nodes in the subtrees where `capability` holds: a list when there are at most
+        `inline` of them, so that the database probes an index per node (a worker's queue of one
+        micro-grid); else a subquery over the grid (a subdistrict's thousands of nodes), for a scan that
+        checks each row against it. Not for an administrator (everything). Kept for the scope's life."""
+        inline = INLINE_NODE_IDS if inline is None else inline
+        if (capability, inline) not in self._node_ids:
+            nodes = GridNode.objects.filter(self.grid_q("", capability)).values_list("pk", flat=True)
+            ids = list(nodes[: inline + 1]) if self.paths(capability) else []
+            self._node_ids[capability, inline] = ids if len(ids) <= inline else nodes
+        return self._node_ids[capability, inline]
 
     def can(self, capability: str, grid) -> bool:
         if self.is_admin:

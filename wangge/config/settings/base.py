@@ -104,6 +104,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
         "transaction_mode": "IMMEDIATE",
     }
+
+
+def _no_jit(database: dict) -> None:
+    """JIT compilation costs wangge's short queries more than it saves (docs/scaling.md); PG_JIT=1 keeps it."""
+    if database["ENGINE"] == "django.db.backends.postgresql" and not env_bool("PG_JIT", False):
+        database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+
+
+_no_jit(DATABASES["default"])
 # A read replica (PostgreSQL streaming replication), parsed like DATABASE_URL. Dashboards and reports read
 # from it inside wangge.core.replica.replica_reads(); writes and every other read stay on "default".
 # DATABASE_REPLICA_READS=0 sends those reads back to the primary without removing the alias. See docs/scaling.md.
@@ -116,6 +125,7 @@ if DATABASE_REPLICA_URL:
     )
     # Tests never create a database on the replica: it mirrors the test database of "default".
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    _no_jit(DATABASES["replica"])
     DATABASE_ROUTERS = ["wangge.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -510,16 +510,16 @@ def test_console_query_count_does_not_grow_with_rows(world, django_assert_max_nu
     leader = client_for(world, "leader_A1")
     report(world)
     leader.get("/dispatch/")
-    # session, user, person, duties (scope); the menu; count, page; categories; grids
-    with django_assert_max_num_queries(10):
+    # session, user, person, duties (scope); the menu; the scope's nodes; count, page; categories; grids
+    with django_assert_max_num_queries(11):
         assert leader.get("/dispatch/").status_code == 200
     for i in range(20):
         report(world, description=f"第{i}件", **(A1EM1 if i % 2 else A1EM2))
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         html = leader.get("/dispatch/").content.decode()
     assert len(listed(html)) == 21
-    # session, user, person, duties (scope); the matters
-    with django_assert_max_num_queries(5):
+    # session, user, person, duties (scope); the scope's nodes; the matters
+    with django_assert_max_num_queries(6):
         assert len(leader.get("/dispatch/matters.geojson").json()["features"]) == 21
 
 
@@ -527,15 +527,15 @@ def test_matter_page_query_count_does_not_grow_with_its_history(world, django_as
     matter = report(world)
     leader = client_for(world, "leader_A1")
     leader.get(f"/matters/{matter.pk}/")
-    # scope (4); the matter; attributes; events and their photos; photos; comments; near-duplicates; the
-    # menu; the category's group
-    with django_assert_max_num_queries(13):
+    # scope (4); the scope's nodes; the matter; attributes; events and their photos; photos; comments;
+    # near-duplicates; the menu; the category's group
+    with django_assert_max_num_queries(14):
         assert leader.get(f"/matters/{matter.pk}/").status_code == 200
     step(world, "micro_A1em1", matter, "accept", "dispatch")
     step(world, "micro_A1em1", matter, "start", photos=[tiny_jpeg, tiny_jpeg])
     for i in range(10):
         services.comment_add(actor=world.users["micro_A1em1"], matter_id=matter.pk, body=f"进展{i}", internal=i % 2 == 0)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         html = leader.get(f"/matters/{matter.pk}/").content.decode()
     assert html.count('<li class="comment') == 10 and html.count("<img ") == 4
 
