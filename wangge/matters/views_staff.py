@@ -543,7 +543,7 @@ def workbench(request):
     if tab == "grid":
         qs = selectors.matter_list(actor=scope, state=list(OPEN_STATES)).order_by(
             F("deadline").asc(nulls_last=True), "id")
-        page = Paginator(qs, QUEUE_GRID_PER_PAGE).get_page(request.GET.get("page"))
+        page = Paginator(selectors.KeysFirst(qs), QUEUE_GRID_PER_PAGE).get_page(request.GET.get("page"))
         for m in page.object_list:
             m.light, m.left, m.overdue = selectors.light(m, now), time_left(m, now), _is_overdue(m, now)
         context["page"] = page
@@ -613,7 +613,7 @@ def _console_context(request, params, *, results=None, notice: str = "", problem
     scope = request_scope(request)
     now = timezone.now()
     filters = _console_filters(params)
-    page = Paginator(_console_qs(scope, filters), CONSOLE_PER_PAGE).get_page(params.get("page"))
+    page = Paginator(selectors.KeysFirst(_console_qs(scope, filters)), CONSOLE_PER_PAGE).get_page(params.get("page"))
     for m in page.object_list:
         m.light, m.left, m.overdue = selectors.light(m, now), time_left(m, now), _is_overdue(m, now)
         m.can_supervise = m.is_open and (scope.is_admin or scope.can(SUPERVISE, m.grid))
