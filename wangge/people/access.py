@@ -102,17 +102,17 @@ class Scope:
             q |= Q(**{f"{prefix}path__startswith": path})
         return q
 
-    def node_ids(self, capability: str = VIEW, *, inline: int | None = None):
+    def node_ids(self, capability: str = VIEW):
         """The ids of the nodes in the subtrees where `capability` holds: a list when there are at most
-        `inline` of them, so that the database probes an index per node (a worker's queue of one
+        INLINE_NODE_IDS of them, so that the database probes an index per node (a worker's queue of one
         micro-grid); else a subquery over the grid (a subdistrict's thousands of nodes), for a scan that
         checks each row against it. Not for an administrator (everything). Kept for the scope's life."""
-        inline = INLINE_NODE_IDS if inline is None else inline
-        if (capability, inline) not in self._node_ids:
-            nodes = GridNode.objects.filter(self.grid_q("", capability)).values_list("pk", flat=True)
-            ids = list(nodes[: inline + 1]) if self.paths(capability) else []
-            self._node_ids[capability, inline] = ids if len(ids) <= inline else nodes
-        return self._node_ids[capability, inline]
+        if capability not in self._node_ids:
+            nodes = (GridNode.objects.filter(self.grid_q("", capability)).order_by()
+                     .values_list("pk", flat=True))
+            ids = list(nodes[: INLINE_NODE_IDS + 1]) if self.paths(capability) else []
+            self._node_ids[capability] = ids if len(ids) <= INLINE_NODE_IDS else nodes
+        return self._node_ids[capability]
 
     def can(self, capability: str, grid) -> bool:
         if self.is_admin:

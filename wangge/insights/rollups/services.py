@@ -173,6 +173,11 @@ def _lock_matters() -> None:
             cursor.execute("LOCK TABLE matters_matter IN SHARE MODE")
 
 
+def _sums(metrics: tuple[str, ...]) -> str:
+    """The SELECT list summing `metrics` of the rows aliased s, as BIGINT (PostgreSQL sums to NUMERIC)."""
+    return ", ".join(f"CAST(SUM(s.{m}) AS BIGINT) AS {m}" for m in metrics)
+
+
 def _sum_up(source: tuple[str, list], keys: tuple[str, ...], metrics: tuple[str, ...],
             write: Callable[[str], None]) -> None:
     """Sum rows of (grid_id, *keys, *metrics) — each node's own — into every ancestor, level by level from
@@ -184,7 +189,7 @@ def _sum_up(source: tuple[str, list], keys: tuple[str, ...], metrics: tuple[str,
     nodes = _table(GridNode)
     key_cols = ", ".join(f"s.{k}" for k in keys)
     values = ", ".join(f"s.{m}" for m in metrics)
-    sums = ", ".join(f"CAST(SUM(s.{m}) AS BIGINT) AS {m}" for m in metrics)  # not NUMERIC (PostgreSQL)
+    sums = _sums(metrics)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS wangge_rollup_own")
         cursor.execute(
@@ -224,7 +229,7 @@ def _write_fresh(day: str, month: str, state: str) -> None:
     """Write every rollup from the matters table into empty tables (the rollups' own, or a check's). Each
     level's month rows are summed from its day rows as they are written."""
     cols = ", ".join(METRICS)
-    sums = ", ".join(f"CAST(SUM(s.{m}) AS BIGINT)" for m in METRICS)
+    sums = _sums(METRICS)
     in_month = contributions.month_sql("s.day")
 
     def periods(level: str) -> None:
