@@ -63,7 +63,7 @@ def _resident_login() -> Person | None:
 
 
 def _election(rng, community, secretary, title, eligibility, basis, opens, *, finished: bool, exclude_household=None):
-    sub = community.tenant.pk if community.tenant else None
+    sub = community.tenant_id
     label = secretary.name if secretary else "系统"
     n_open, n_close = opens, opens + dt.timedelta(days=10)
     v_open, v_close = n_close + dt.timedelta(days=2), n_close + dt.timedelta(days=9)
@@ -184,7 +184,7 @@ def load_notices() -> dict[str, int]:
     community = GridNode.objects.get(code=FEATURED_CODE)
     secretary = _secretary(community)
     now = timezone.now()
-    sub = community.tenant.pk if community.tenant else None
+    sub = community.tenant_id
     login = _resident_login()
     home = None
     if login is not None:

@@ -43,10 +43,12 @@ def rank(grid: GridNode | None, role: str) -> tuple[int, int]:
     return (-grid.depth, _ROLE_RANK.get(role, 0))
 
 
-def chain(grid: GridNode) -> list[GridNode]:
-    """The node and its ancestors, nearest first."""
+def chain(grid: GridNode, ancestors: list[GridNode] | None = None) -> list[GridNode]:
+    """The node and its ancestors, nearest first; `ancestors` (top first) when the caller has them."""
+    if ancestors is not None:
+        return [grid, *reversed(ancestors)]
     ids = grid.ancestor_ids()
-    nodes = {n.pk: n for n in GridNode.objects.filter(pk__in=ids)}
+    nodes = {n.pk: n for n in GridNode.objects.filter(pk__in=ids).defer("boundary")}
     return [grid, *(nodes[i] for i in reversed(ids) if i in nodes)]
 
 
@@ -55,15 +57,16 @@ def _duties(nodes: list[GridNode], roles, at) -> list[Duty]:
         Duty.objects.current(at)
         .filter(grid__in=nodes, role__in=list(roles))
         .select_related("person", "organisation", "grid")
+        .defer("grid__boundary")
         .order_by("start", "id")
     )
 
 
-def route(category: Category, grid: GridNode, *, at=None) -> Handler | None:
+def route(category: Category, grid: GridNode, *, at=None, ancestors: list[GridNode] | None = None) -> Handler | None:
     """The person who should handle a new matter of `category` located at `grid`, or None when nobody
-    holds any duty up the chain (the matter waits for a dispatcher)."""
+    holds any duty up the chain (the matter waits for a dispatcher). `ancestors`, top first, when known."""
     at = at or timezone.now()
-    nodes = chain(grid)
+    nodes = chain(grid, ancestors)
     start_level = LEVEL_ORDER.index(category.handler_level)
     # The rule's level or above: a lift is the estate's property company's, even if reported in a unit.
     eligible = [n for n in nodes if LEVEL_ORDER.index(n.level) <= start_level]

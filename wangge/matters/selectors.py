@@ -54,7 +54,10 @@ def matter_visible_q(scope: Scope) -> Q:
 
 
 def _base() -> QuerySet[Matter]:
-    return Matter.objects.select_related("category", "grid", "assignee", "handling_grid")
+    # Not the grids' boundaries: a matter never draws its grid's outline, and decoding a GeoJSON polygon
+    # per row was most of the time a list page took to build its matters.
+    return (Matter.objects.select_related("category", "grid", "assignee", "handling_grid")
+            .defer("grid__boundary", "handling_grid__boundary"))
 
 
 class KeysFirst:

@@ -88,10 +88,12 @@ def _lock(matter_id: int, actor: Actor) -> Matter:
 
 
 def _event(matter: Matter, action: str, actor: Actor, *, at, from_state="", to_state="", note="", data=None,
-           public=True) -> Event:
-    last = matter.events.aggregate(m=Max("seq"))["m"] or 0
+           public=True, seq: int | None = None) -> Event:
+    """Record an event: the matter's next `seq`, unless given (a matter being created knows its own)."""
+    if seq is None:
+        seq = (matter.events.aggregate(m=Max("seq"))["m"] or 0) + 1
     return Event.objects.create(
-        matter=matter, seq=last + 1, at=at, action=action, from_state=from_state, to_state=to_state,
+        matter=matter, seq=seq, at=at, action=action, from_state=from_state, to_state=to_state,
         actor_user_id=actor.user_id, actor_label=actor.label[:60], note=note, data=data or {}, public=public,
     )
 
@@ -177,8 +179,9 @@ class Report:
 def category_for_report(code) -> Category:
     if not isinstance(code, str) or not code.strip():
         raise InvalidInput.field("category", "请选择事项类别")
-    category = Category.objects.filter(code=code.strip(), active=True).prefetch_related("attributes").first()
-    if category is None or category.children.exists():
+    category = (Category.objects.filter(code=code.strip(), active=True, children__isnull=True)
+                .prefetch_related("attributes").first())
+    if category is None:
         raise InvalidInput.field("category", f"未知的事项类别 {code!r}")
     return category
 
@@ -234,9 +237,12 @@ def clean_attributes(category: Category, values: dict | None, *, field_prefix: s
     return cleaned
 
 
-def _place(report: Report, actor: Actor) -> tuple[GridNode, Unit | None, Household | None, float | None, float | None]:
-    """The grid node from the unit (its micro-grid) or from the point; the unit wins when both are given."""
-    unit = household = None
+def _place(report: Report, actor: Actor) -> tuple[
+    GridNode, list[GridNode] | None, Unit | None, Household | None, float | None, float | None
+]:
+    """The grid node from the unit (its micro-grid) or from the point, and the node's ancestors when the
+    point gave them (top first); the unit wins when both are given."""
+    unit = household = ancestors = None
     lon = lat = None
     if report.lon is not None or report.lat is not None:
         if report.lon is None or report.lat is None:
@@ -262,16 +268,16 @@ def _place(report: Report, actor: Actor) -> tuple[GridNode, Unit | None, Househo
                 raise InvalidInput.field("household", "该单元没有这一住户")
     if lon is not None:
         try:
-            node, _ancestors, (lon, lat) = locating.locate(lon=lon, lat=lat, crs=report.crs)
+            node, ancestors, (lon, lat) = locating.locate(lon=lon, lat=lat, crs=report.crs)
         except NotFound as exc:
             raise InvalidInput.field("lon", "该位置不在任何网格内，请在地图上重新选点或选择楼栋单元") from exc
     else:
         node = None
     if unit is not None:
-        node = unit.micro_grid or unit.building.estate_grid
+        node, ancestors = unit.micro_grid or unit.building.estate_grid, None
     if node is None:
         raise InvalidInput.field("location", "请在地图上选点，或选择楼栋单元")
-    return node, unit, household, lon, lat
+    return node, ancestors, unit, household, lon, lat
 
 
 def _may_use_unit(actor: Actor, unit: Unit) -> bool:
@@ -358,7 +364,7 @@ def _create(actor: Actor, report: Report, *, open311_client, at) -> Matter:
     if len(report.photos) + len(report.media_urls) < category.photos_required:
         raise InvalidInput.field("photos", f"“{category.name}”至少需要{category.photos_required}张照片")
     cleaned = [images.clean_image(p, field="photos") for p in report.photos]
-    node, unit, household, lon, lat = _place(report, actor)
+    node, ancestors, unit, household, lon, lat = _place(report, actor)
     if report.source in STAFF_SOURCES and not actor.scope.can(VIEW, node):
         raise PermissionDenied("只有该网格的工作人员可以登记走访、巡查或热线事项")
     if report.source == Source.OPEN311 and open311_client is None:
@@ -368,25 +374,26 @@ def _create(actor: Actor, report: Report, *, open311_client, at) -> Matter:
         phone = phone or actor.person.phone
     if not address and unit is not None:
         address = f"{unit.building.name}{unit.name}"
-    handler = routing.route(category, node, at=at)
+    handler = routing.route(category, node, at=at, ancestors=ancestors)
     matter = Matter(
         category=category, source=report.source, description=description, attributes=attributes, grid=node,
         unit=unit, household=household or (_own_household(actor, unit)), lon=lon, lat=lat, address=address,
         reporter_user=actor.user if actor.user_id else None, reporter_name=name, reporter_phone=phone,
         reporter_email=email, anonymous=bool(report.anonymous), open311_client=open311_client,
-        device_id=(report.device_id or "")[:100], subdistrict=node.tenant, created_at=at, updated_at=at,
+        device_id=(report.device_id or "")[:100], subdistrict_id=node.tenant_id, created_at=at, updated_at=at,
         assignee=handler.person if handler else None, assignee_role=handler.role if handler else "",
         handling_grid=handler.grid if handler else None,
     )
     _enter(matter, State.REPORTED, at)
     signals.saved(matter)
-    event = _event(matter, "report", actor, at=at, to_state=State.REPORTED, data={"source": report.source})
+    event = _event(matter, "report", actor, at=at, to_state=State.REPORTED, data={"source": report.source}, seq=1)
     for image in cleaned:
         _save_photo(matter, image, kind=PhotoKind.REPORT, event=event, actor=actor, at=at)
     for url in report.media_urls:
         Photo.objects.create(matter=matter, event=event, kind=PhotoKind.REPORT, url=url[:500], at=at)
     if handler is not None:
-        _event(matter, "assign", actor, at=at, data={"to": handler.person.pk, "role": handler.role}, public=False)
+        _event(matter, "assign", actor, at=at, data={"to": handler.person.pk, "role": handler.role}, public=False,
+               seq=2)
         _tell(matter, "matter.assigned", f"新事项：{category.name}", [handler.person])
     _emit(matter, "created")
     return matter

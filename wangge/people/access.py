@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from wangge.core.errors import NotFound, PermissionDenied
-from wangge.registry.models import GridNode
+from wangge.registry.models import GridNode, Resident
 
 from .models import Duty, Role
 
@@ -144,17 +144,17 @@ def scope_for(user, *, at=None) -> Scope:
     person = getattr(user, "person", None)
     if person is None:
         return Scope(user_id=user.pk)
-    duties = Duty.objects.current(at or timezone.now()).filter(person=person).select_related("grid")
-    grants = [Grant(d.grid.path, d.role, d.grid_id) for d in duties]
+    duties = Duty.objects.current(at or timezone.now()).filter(person=person).order_by()
+    grants = [Grant(*row) for row in duties.values_list("grid__path", "role", "grid_id")]
     household_id = None
     chain: list[int] = []
     # A resident who has left their household (moved away, died) no longer sees it.
-    if person.resident_id and person.resident.left_at is None:
-        resident = person.resident
-        household_id = resident.household_id
-        micro = resident.household.unit.micro_grid
-        if micro is not None:
-            chain = [int(p) for p in micro.path.strip("/").split("/") if p]
+    if person.resident_id:
+        home = (Resident.objects.filter(pk=person.resident_id, left_at__isnull=True)
+                .values_list("household_id", "household__unit__micro_grid__path").first())
+        if home is not None:
+            household_id, micro_path = home
+            chain = [int(p) for p in (micro_path or "").strip("/").split("/") if p]
     return Scope(
         user_id=user.pk,
         grants=grants,

@@ -81,6 +81,11 @@ class GridNode(TenantModel, Searchable):
         """The subdistrict that rows hanging from this node carry (the node itself at that level)."""
         return self if self.level == Level.SUBDISTRICT else self.subdistrict
 
+    @property
+    def tenant_id(self) -> int | None:
+        """The tenant's id, without loading it."""
+        return self.pk if self.level == Level.SUBDISTRICT else self.subdistrict_id
+
     def ancestor_ids(self) -> list[int]:
         return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
 

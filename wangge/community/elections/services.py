@@ -91,7 +91,7 @@ def election_create(
     _check_windows(nomination_opens, nomination_closes, voting_opens, voting_closes)
     now = timezone.now()
     election = Election(
-        community=community, subdistrict_id=community.tenant.pk if community.tenant else None, title=title,
+        community=community, subdistrict_id=community.tenant_id, title=title,
         description=description, eligibility=eligibility, basis=basis, votes_per_voter=votes_per_voter,
         nomination_opens=nomination_opens, nomination_closes=nomination_closes, voting_opens=voting_opens,
         voting_closes=voting_closes, announced_at=now if announce else None, created_by=actor.person,

@@ -65,7 +65,7 @@ def notice_create(
     g, b = _targets(actor, grids, buildings)
     first = g[0] if g else b[0].estate_grid
     notice = Notice(
-        subdistrict_id=first.tenant.pk if first.tenant else None, title=title, body=body, audience=audience,
+        subdistrict_id=first.tenant_id, title=title, body=body, audience=audience,
         publish_at=publish_at, expires_at=expires_at, pinned=bool(pinned), author=actor.person,
         author_label=(actor.label or "")[:50],
     )

@@ -143,7 +143,7 @@ def _apply(camera: Camera, data: dict, scope) -> None:
     elif removed_on is not None:
         raise InvalidInput.field("removed_on", "只有已拆除的摄像头才有拆除日期")
 
-    camera.grid, camera.subdistrict_id = grid, grid.tenant.pk if grid.tenant else None
+    camera.grid, camera.subdistrict_id = grid, grid.tenant_id
     camera.lon, camera.lat = round(lon, 7), round(lat, 7)
     camera.building, camera.gate = building, gate
     camera.code, camera.name, camera.note, camera.kind = code, name, note, kind

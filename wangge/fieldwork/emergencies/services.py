@@ -135,7 +135,7 @@ def emergency_declare(
 
     emergency = Emergency(
         kind=kind, title=title, description=description, drill=bool(drill), grid=node,
-        declared_by=_person(actor), declared_at=timezone.now(), subdistrict_id=node.tenant.pk if node.tenant else None,
+        declared_by=_person(actor), declared_at=timezone.now(), subdistrict_id=node.tenant_id,
     )
     if not emergency.title:
         emergency.title = f"{place_label(emergency, chosen)}{Kind(kind).label}"[:TITLE_MAX]

@@ -179,7 +179,7 @@ def incident_report(
         else:
             require(scope, INCIDENTS, node)
     incident = Incident.objects.create(
-        subdistrict_id=node.tenant.pk if node.tenant else None, grid=node, kind=kind, title=title,
+        subdistrict_id=node.tenant_id, grid=node, kind=kind, title=title,
         description=description, occurred_from=occurred_from, occurred_to=occurred_to, place=place,
         lon=round(lon, 7) if lon is not None else None, lat=round(lat, 7) if lat is not None else None,
         reporter_user_id=actor.user_id, reporter_person=actor.person, reporter_label=actor.label[:60],

@@ -82,7 +82,7 @@ def visit_plan_create(
     plan = VisitPlan(
         grid=node, period_days=period_days, care_period_days=care_period_days, care_flags=flags,
         active=bool(active), note=clean_text(note, "note", limit=200),
-        updated_by=actor.user if actor.user_id else None, subdistrict=node.tenant,
+        updated_by=actor.user if actor.user_id else None, subdistrict_id=node.tenant_id,
     )
     full_clean(plan)
     plan.save()
@@ -213,7 +213,7 @@ def visit_log(
         raise InvalidInput.field("matters", "只有见到住户时才能登记收集的关键小事")
     visit = Visit(
         household=row, grid=grid, worker=actor.person, recorded_by=actor.user if actor.user_id else None,
-        visited_at=at, outcome=outcome, notes=text, follow_up_on=follow_up_on, subdistrict=grid.tenant,
+        visited_at=at, outcome=outcome, notes=text, follow_up_on=follow_up_on, subdistrict_id=grid.tenant_id,
     )
     full_clean(visit, exclude=["matters"])
     visit.save()

@@ -238,7 +238,7 @@ def consultation_create(
     specs = _questions(list(questions), errors)
     _raise(errors)
     consultation = Consultation.objects.create(
-        subdistrict_id=node.tenant.pk if node.tenant else None, community=node, item=the_item, title=title,
+        subdistrict_id=node.tenant_id, community=node, item=the_item, title=title,
         proposal=proposal, basis=basis, opens_at=opens_at, closes_at=closes_at, publish_results=bool(publish_results),
         created_by=actor.user if actor.user_id else None,
     )

@@ -151,11 +151,12 @@ def locate(*, lon: float, lat: float, crs: str = "wgs84") -> tuple[GridNode, lis
         raise geo.InvalidInput.field("crs", f"未知坐标系 {crs!r}，应为 wgs84、gcj02 或 bd09")
     wlon, wlat = geo.to_wgs84(lon, lat, crs)
     node_id = locate_id(wlon, wlat)
-    node = GridNode.objects.filter(pk=node_id).first() if node_id is not None else None
+    nodes = GridNode.objects.defer("boundary")  # the outlines are in the index; decoding them is costly
+    node = nodes.filter(pk=node_id).first() if node_id is not None else None
     if node is None and node_id is not None:  # removed by another process since this one last looked
         node_id = index(force=True).buckets.locate(wlon, wlat)
-        node = GridNode.objects.filter(pk=node_id).first() if node_id is not None else None
+        node = nodes.filter(pk=node_id).first() if node_id is not None else None
     if node is None:
         raise NotFound(f"坐标 ({lon}, {lat}) 不在任何网格内")
-    ancestors = list(GridNode.objects.filter(pk__in=node.ancestor_ids()).order_by("depth"))
+    ancestors = list(nodes.filter(pk__in=node.ancestor_ids()).order_by("depth"))
     return node, ancestors, (wlon, wlat)
