@@ -9,31 +9,19 @@ their ID card when they sign; the signed copy uploaded afterwards is the record 
 from __future__ import annotations
 
 from io import BytesIO
-from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
+from wangge.core.pdf import font as pdf_font
+from wangge.core.pdf import paragraph
 from wangge.registry.models import GridNode, Level
 
 from .models import Dispute, Side
-
-FONT = "STSong-Light"
-_registered = False
-
-
-def _font() -> str:
-    global _registered
-    if not _registered:
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-        _registered = True
-    return FONT
 
 
 def committee_name(dispute: Dispute) -> str:
@@ -43,37 +31,33 @@ def committee_name(dispute: Dispute) -> str:
     return f"{(community or dispute.grid).name}人民调解委员会"
 
 
-def _p(text: str, style) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
-
-
 def agreement_pdf(dispute: Dispute, *, compress: bool = True) -> bytes:
-    font = _font()
+    font = pdf_font()
     body = ParagraphStyle("body", fontName=font, fontSize=12, leading=20, wordWrap="CJK")
     head = ParagraphStyle("head", parent=body, fontSize=20, leading=30, alignment=TA_CENTER)
     sub = ParagraphStyle("sub", parent=body, alignment=TA_CENTER, fontSize=11)
     section = ParagraphStyle("section", parent=body, fontSize=13, leading=22, spaceBefore=8)
     committee = committee_name(dispute)
 
-    story = [_p("人民调解协议书", head), _p(dispute.number, sub), Spacer(1, 6 * mm)]
-    story.append(_p("当事人", section))
+    story = [paragraph("人民调解协议书", head), paragraph(dispute.number, sub), Spacer(1, 6 * mm)]
+    story.append(paragraph("当事人", section))
     for party in dispute.parties.select_related("resident").order_by("side", "id"):
         line = f"{party.get_side_display()}：{party.name}"
         if party.masked_id_number:
             line += f"　身份证号：{party.masked_id_number}"
         if party.masked_phone:
             line += f"　联系电话：{party.masked_phone}"
-        story.append(_p(line, body))
-    story.append(_p("纠纷主要事实、争议事项", section))
-    story.append(_p(f"{dispute.get_kind_display()}：{dispute.title}", body))
+        story.append(paragraph(line, body))
+    story.append(paragraph("纠纷主要事实、争议事项", section))
+    story.append(paragraph(f"{dispute.get_kind_display()}：{dispute.title}", body))
     if dispute.summary:
-        story.append(_p(dispute.summary, body))
-    story.append(_p("经调解，自愿达成如下协议", section))
-    story.append(_p(dispute.agreement_terms or "（尚未达成协议）", body))
-    story.append(_p("履行方式、时限", section))
+        story.append(paragraph(dispute.summary, body))
+    story.append(paragraph("经调解，自愿达成如下协议", section))
+    story.append(paragraph(dispute.agreement_terms or "（尚未达成协议）", body))
+    story.append(paragraph("履行方式、时限", section))
     follow = f"，本委员会将于 {dispute.follow_up_on:%Y年%m月%d日} 前回访" if dispute.follow_up_on else ""
-    story.append(_p(f"当事人应按上述协议内容自觉履行{follow}。", body))
-    story.append(_p("本协议一式三份，当事人各执一份，人民调解委员会留存一份，自各方当事人签名、人民调解员签名"
+    story.append(paragraph(f"当事人应按上述协议内容自觉履行{follow}。", body))
+    story.append(paragraph("本协议一式三份，当事人各执一份，人民调解委员会留存一份，自各方当事人签名、人民调解员签名"
                     "并加盖人民调解委员会印章之日起生效。", body))
     story.append(Spacer(1, 8 * mm))
 
@@ -93,8 +77,8 @@ def agreement_pdf(dispute: Dispute, *, compress: bool = True) -> bytes:
         story.append(table)
     story.append(Spacer(1, 10 * mm))
     date = timezone.localtime(dispute.concluded_at or timezone.now())
-    story.append(_p(f"{committee}（盖章）", ParagraphStyle("right", parent=body, alignment=2)))
-    story.append(_p(f"{date:%Y年%m月%d日}", ParagraphStyle("right2", parent=body, alignment=2)))
+    story.append(paragraph(f"{committee}（盖章）", ParagraphStyle("right", parent=body, alignment=2)))
+    story.append(paragraph(f"{date:%Y年%m月%d日}", ParagraphStyle("right2", parent=body, alignment=2)))
 
     buffer = BytesIO()
     doc = SimpleDocTemplate(

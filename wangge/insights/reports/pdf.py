@@ -4,10 +4,8 @@ categories, and the child grids' closure rates. Figures and names of grids and w
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from io import BytesIO
-from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -18,28 +16,20 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from wangge.core.pdf import font as pdf_font
+from wangge.core.pdf import paragraph
 from wangge.insights.evaluation.selectors import SCORE_FORMULA, Evaluation, Row
 
 from .content import ReportData
 
-FONT = "STSong-Light"
 MARGIN = 18 * mm
 WIDTH = A4[0] - 2 * MARGIN
 CHART_HEIGHT = 62 * mm
 MAX_BARS = 12  # categories and child grids drawn at most (the XLSX has them all)
 EVALUATION_ROWS = 5  # top and bottom rows of each ranking
 BLUE, GREEN, GREY = colors.HexColor("#2f6fde"), colors.HexColor("#2e9d5b"), colors.HexColor("#cfd6e0")
-
-
-@functools.cache
-def font() -> str:
-    # Shared with hall/meetings/pdf.py and fieldwork/disputes/pdf.py, which register it their own way.
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
 
 
 def _pct(value: float | None) -> str:
@@ -58,7 +48,7 @@ class Chart:
 
 def _empty(title: str) -> Chart:
     drawing = Drawing(WIDTH, 16 * mm)
-    drawing.add(String(WIDTH / 2, 6 * mm, "本月无数据", fontName=font(), fontSize=10, textAnchor="middle",
+    drawing.add(String(WIDTH / 2, 6 * mm, "本月无数据", fontName=pdf_font(), fontSize=10, textAnchor="middle",
                        fillColor=colors.grey))
     return Chart(title, drawing)
 
@@ -77,9 +67,9 @@ def trend_chart(data: ReportData) -> Chart:
     chart.categoryAxis.categoryNames = [
         (f"{d:%m-%d}" if data.period.daily else f"{d:%Y-%m}") if n % step == 0 else "" for n, (d, _f) in enumerate(trend)
     ]
-    chart.categoryAxis.labels.fontName = font()
+    chart.categoryAxis.labels.fontName = pdf_font()
     chart.categoryAxis.labels.fontSize = 7
-    chart.valueAxis.labels.fontName = font()
+    chart.valueAxis.labels.fontName = pdf_font()
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
     chart.valueAxis.forceZero = True
@@ -90,7 +80,7 @@ def trend_chart(data: ReportData) -> Chart:
     legend.x, legend.y = 14 * mm, CHART_HEIGHT - 3 * mm
     legend.alignment = "right"
     legend.columnMaximum = 1
-    legend.fontName, legend.fontSize = font(), 8
+    legend.fontName, legend.fontSize = pdf_font(), 8
     legend.colorNamePairs = [(BLUE, "受理"), (GREEN, "期间结案")]
     legend.deltax = 40 * mm
     drawing.add(legend)
@@ -107,10 +97,10 @@ def _bars(title: str, names: list[str], values: list[float], *, percent: bool) -
     chart.width, chart.height = WIDTH - 56 * mm, height - 12 * mm
     chart.data = [list(reversed(values))]
     chart.categoryAxis.categoryNames = [n[:14] for n in reversed(names)]
-    chart.categoryAxis.labels.fontName = font()
+    chart.categoryAxis.labels.fontName = pdf_font()
     chart.categoryAxis.labels.fontSize = 8
     chart.categoryAxis.labels.boxAnchor = "e"
-    chart.valueAxis.labels.fontName = font()
+    chart.valueAxis.labels.fontName = pdf_font()
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
     if percent:
@@ -120,7 +110,7 @@ def _bars(title: str, names: list[str], values: list[float], *, percent: bool) -
     chart.bars[0].fillColor = BLUE
     chart.bars[0].strokeColor = None
     chart.barLabelFormat = "%.1f%%" if percent else "%d"
-    chart.barLabels.fontName = font()
+    chart.barLabels.fontName = pdf_font()
     chart.barLabels.fontSize = 7
     chart.barLabels.boxAnchor = "w"
     chart.barLabels.dx = 3
@@ -148,7 +138,7 @@ def charts(data: ReportData) -> list[Chart]:
 
 class _Styles:
     def __init__(self):
-        f = font()
+        f = pdf_font()
         self.body = ParagraphStyle("body", fontName=f, fontSize=10, leading=15, wordWrap="CJK")
         self.small = ParagraphStyle("small", parent=self.body, fontSize=8, leading=11, textColor=colors.grey)
         self.cell = ParagraphStyle("cell", parent=self.body, fontSize=8.5, leading=11)
@@ -160,16 +150,12 @@ class _Styles:
                                          spaceAfter=2)
 
 
-def _p(text: str, style) -> Paragraph:
-    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
-
-
 def _table(rows: list[list], widths: list[float] | None = None, *, header_rows: int = 1, numbers_from: int = 1,
            align: str = "RIGHT") -> Table:
     """A table in the report's font; the columns from `numbers_from` on hold figures, aligned `align`."""
     table = Table(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
     table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), font()),
+        ("FONTNAME", (0, 0), (-1, -1), pdf_font()),
         ("FONTSIZE", (0, 0), (-1, -1), 8.5),
         ("LEADING", (0, 0), (-1, -1), 11),
         ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#eef2f7")),
@@ -183,15 +169,15 @@ def _table(rows: list[list], widths: list[float] | None = None, *, header_rows: 
 def _evaluation_tables(e: Evaluation, title: str, s: _Styles) -> list:
     ranked = [r for r in e.rows if r.rank is not None]
     if not ranked:
-        return [_p(title, s.subsection), _p("本月没有可考核的对象。", s.body)]
+        return [paragraph(title, s.subsection), paragraph("本月没有可考核的对象。", s.body)]
     if len(ranked) <= 2 * EVALUATION_ROWS:
         parts = [("", ranked)]
     else:
         parts = [("前五名", ranked[:EVALUATION_ROWS]), ("后五名", ranked[-EVALUATION_ROWS:])]
-    out = [_p(title, s.subsection)]
+    out = [paragraph(title, s.subsection)]
     for label, rows in parts:
         if label:
-            out.append(_p(label, s.body))
+            out.append(paragraph(label, s.body))
         out.append(_table([["名次", "名称", "综合得分", "受理", "应结案", "结案率", "按期结案率", "满意率"],
                            *[_evaluation_row(r) for r in rows]],
                           [12 * mm, 50 * mm, 18 * mm, 14 * mm, 14 * mm, 18 * mm, 22 * mm, 18 * mm], numbers_from=2))
@@ -212,12 +198,12 @@ def document(data: ReportData, drawn: list[Chart], *, compress: bool = True) -> 
     if not data.complete:
         period += "（本月尚未结束）"
     story: list = [
-        _p(data.title, s.head),
-        _p(f"{d.node.get_level_display()} · 编码 {d.node.code}", s.sub),
-        _p(f"统计期间：{period}", s.sub),
-        _p(f"生成时间：{data.generated_at:%Y-%m-%d %H:%M}", s.sub),
+        paragraph(data.title, s.head),
+        paragraph(f"{d.node.get_level_display()} · 编码 {d.node.code}", s.sub),
+        paragraph(f"统计期间：{period}", s.sub),
+        paragraph(f"生成时间：{data.generated_at:%Y-%m-%d %H:%M}", s.sub),
         Spacer(1, 5 * mm),
-        _p("一、主要数据", s.section),
+        paragraph("一、主要数据", s.section),
         _table([["受理", "结案（按上报日）", "期间结案", "超时", "当前未结", "当前超时未结"],
                 [f.received, f.done, f.closed, f.breached, d.states.open, d.states.overdue]],
                [WIDTH / 6] * 6, numbers_from=0, align="CENTER"),
@@ -227,35 +213,35 @@ def document(data: ReportData, drawn: list[Chart], *, compress: bool = True) -> 
                  f"{w.micro_grids_staffed} / {w.micro_grids}", f"{w.activities_held} / {w.attendance}",
                  f"{w.cameras} / {w.cameras_faulty}"]],
                [WIDTH / 6] * 6, numbers_from=0, align="CENTER"),
-        _p("“当前未结”“微网格在岗”与“摄像头”为报告生成时的状态；其余为统计期间内的数字，含全部下级网格。", s.small),
-        _p("二、考核指标", s.section),
+        paragraph("“当前未结”“微网格在岗”与“摄像头”为报告生成时的状态；其余为统计期间内的数字，含全部下级网格。", s.small),
+        paragraph("二、考核指标", s.section),
     ]
     rows = [["指标", "数值", "计算方法", "分子 / 分母"]]
     for i in d.indicators():
         value = _hours(i["value"]) if i["key"] == "handling_hours" else _pct(i["value"])
         ratio = f"{i['numerator']} / {i['denominator']}" if i["numerator"] is not None else f"— / {i['denominator']}"
-        rows.append([_p(i["label"], s.cell), value, _p(i["formula"], s.cell), ratio])
+        rows.append([paragraph(i["label"], s.cell), value, paragraph(i["formula"], s.cell), ratio])
     story.append(_table(rows, [38 * mm, 20 * mm, WIDTH - 86 * mm, 28 * mm]))
-    story.append(_p("各项比率的分母为统计期间内受理的应结案事项。", s.small))
-    story.append(_p("三、图表", s.section))
+    story.append(paragraph("各项比率的分母为统计期间内受理的应结案事项。", s.small))
+    story.append(paragraph("三、图表", s.section))
     for chart in drawn:
-        story.append(KeepTogether([_p(chart.title, s.body), chart.drawing, Spacer(1, 3 * mm)]))
-    story.append(_p("四、下级网格", s.section))
+        story.append(KeepTogether([paragraph(chart.title, s.body), chart.drawing, Spacer(1, 3 * mm)]))
+    story.append(paragraph("四、下级网格", s.section))
     if d.children:
         rows = [["网格", "受理", "结案", "结案率", "按期结案率", "满意率", "当前未结"]]
-        rows += [[_p(c.name, s.cell), cf.received, cf.done, _pct(cf.closure_rate), _pct(cf.on_time_rate),
+        rows += [[paragraph(c.name, s.cell), cf.received, cf.done, _pct(cf.closure_rate), _pct(cf.on_time_rate),
                   _pct(cf.satisfaction_rate), n] for c, cf, n in d.children]
         story.append(_table(rows, [52 * mm, 17 * mm, 17 * mm, 20 * mm, 24 * mm, 20 * mm, 20 * mm]))
     else:
-        story.append(_p("该网格没有下级网格。", s.body))
-    story.append(_p("五、绩效考核", s.section))
-    story.append(_p(str(SCORE_FORMULA), s.small))
+        story.append(paragraph("该网格没有下级网格。", s.body))
+    story.append(paragraph("五、绩效考核", s.section))
+    story.append(paragraph(str(SCORE_FORMULA), s.small))
     story += _evaluation_tables(data.by_grid, "按网格", s)
     story += _evaluation_tables(data.by_worker, "按处置人", s)
 
     def footer(canvas, doc):
         canvas.saveState()
-        canvas.setFont(font(), 8)
+        canvas.setFont(pdf_font(), 8)
         canvas.setFillColor(colors.grey)
         canvas.drawCentredString(A4[0] / 2, 10 * mm, f"{data.title} · 第 {doc.page} 页")
         canvas.restoreState()
