@@ -1,4 +1,4 @@
-"""Writing a checked plan: the households and residents it creates with bulk inserts, those it changes
+"""Writing a checked plan: the households and residents it creates with bulk inserts (COPY on PostgreSQL), those it changes
 with bulk updates, a batch of households at a time (the households first, then their residents with the
 households' ids). The caller holds the transaction; the plan has checked every row, and the database's
 unique constraints (room in a unit, ID number) catch what another writer did meanwhile.
@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.utils import timezone
+
+from wangge.core import bulkload
 
 from ..models import Household, ImportStage, Resident
 from .planning import HouseholdPlan
@@ -75,7 +77,7 @@ def write(households: list[HouseholdPlan], *, total: int, progress: Progress | N
                     changed.append(household)
                     changed_fields.append(set(plan.changes))
             written.append(household)
-        Household.objects.bulk_create(created)
+        bulkload.insert(Household, created)
         if changed:
             _bulk_update(Household, changed, changed_fields)
 
@@ -103,7 +105,7 @@ def write(households: list[HouseholdPlan], *, total: int, progress: Progress | N
                         fields.add("search_text")
                     updated.append(resident)
                     updated_fields.append(fields)
-        Resident.objects.bulk_create(new_residents)
+        bulkload.insert(Resident, new_residents)
         if updated:
             _bulk_update(Resident, updated, updated_fields)
 
