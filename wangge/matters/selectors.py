@@ -45,7 +45,8 @@ def matter_visible_q(scope: Scope) -> Q:
     # By node ids, not a join on the nodes' paths: each column compared with them can then use its own
     # index (the open-matter partial indexes of Matter.Meta), and the four ORed conditions a bitmap OR.
     nodes = scope.node_ids()
-    q = Q(grid_id__in=nodes) | Q(handling_grid_id__in=nodes)
+    among = "any" if isinstance(nodes, list) else "in"  # a list as one array (core.lookups), else a subquery
+    q = Q(**{f"grid_id__{among}": nodes}) | Q(**{f"handling_grid_id__{among}": nodes})
     if scope.person_id is not None:
         q |= Q(assignee_id=scope.person_id)
     if scope.user_id is not None:
