@@ -22,6 +22,7 @@ from django.utils import timezone
 from wangge.core.errors import InvalidInput
 from wangge.matters import sla, taxonomy
 from wangge.matters.models import Category
+from wangge.registry.locate import boundaries_changed
 from wangge.registry.models import GridNode, Level, Resident
 
 from . import layout
@@ -151,6 +152,7 @@ def city_synthesize(*, subdistricts, households, matters, seed=1, months=24, rep
         writer, matter_count = _load(options, progress, result, clock, visits=visits)
         clock.mark()
     clock.phase(result, "commit")
+    boundaries_changed()  # written by COPY, not by the registry services: this process's next lookup rebuilds
     if writer.postgres:
         writer.analyze()
         clock.phase(result, "analyze")

@@ -109,6 +109,20 @@ def test_every_matter_is_located_in_its_micro_grid():
             assert Unit.objects.get(pk=m.unit_id).micro_grid_id == m.grid_id
 
 
+def test_the_process_that_built_the_city_locates_in_it_at_once(monkeypatch):
+    # A big city's index is compared with the database only every CHECK_SECONDS; the boundaries the synth
+    # writes by COPY must not wait for that in the process that wrote them.
+    monkeypatch.setattr(locate, "SMALL", 0)
+    monkeypatch.setattr(locate, "CHECK_SECONDS", 3600.0)
+    try:
+        locate.index(force=True)  # the index as it stood before the city, not compared again for an hour
+        synth()
+        matter = Matter.objects.filter(grid__path__startswith=district().path, lon__isnull=False).first()
+        assert locate.locate_id(matter.lon, matter.lat) == matter.grid_id
+    finally:
+        locate.boundaries_changed()  # the next test's lookups rebuild from its own database
+
+
 def test_timing_and_the_state_machine_hold_for_every_matter():
     synth(matters=3000)
     events = defaultdict(list)
