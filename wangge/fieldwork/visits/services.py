@@ -19,6 +19,7 @@ from wangge.people.access import PLAN_VISITS, VIEW, VISIT
 from wangge.registry.models import CareFlag, GridNode, Household
 
 from .models import MAX_PERIOD_DAYS, Outcome, Visit, VisitPlan
+from .signals import visit_logged
 
 NOTES_MAX = 1000
 MATTERS_MAX = 5
@@ -233,4 +234,7 @@ def visit_log(
         made.append(matter)
     if made:
         visit.matters.set(made)
+    # Last, so that the rollup rows shared with every other visit below the same nodes are held only to the
+    # commit.
+    visit_logged.send(sender=Visit, visit=visit)
     return visit

@@ -1,5 +1,5 @@
-"""What a dashboard shows for one grid node and period: the matters from the rollups (live, any size of
-subtree), and the field work, hall and community figures from their own tables."""
+"""What a dashboard shows for one grid node and period: the matters and the visits from the rollups (live,
+any size of subtree), and the other field work, hall and community figures from their own tables."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.errors import PermissionDenied
@@ -80,15 +81,11 @@ def work(node: GridNode, period: Period) -> Work:
     from wangge.fieldwork.cameras.models import Status as CameraStatus
     from wangge.fieldwork.disputes.models import Dispute
     from wangge.fieldwork.disputes.models import Status as DisputeStatus
-    from wangge.fieldwork.visits.models import Outcome, Visit
     from wangge.hall.agenda.models import Session, SessionStatus
 
     start, end = period.bounds
     under = {"grid__path__startswith": node.path}
-    visits = Visit.objects.filter(**under, visited_at__gte=start, visited_at__lt=end).aggregate(
-        n=Count("id"), met=Count("id", filter=Q(outcome=Outcome.MET)),
-        households=Count("household", distinct=True, filter=Q(outcome=Outcome.MET)),
-    )
+    visits = rollups.visit_figures(node, period.start, period.end, today=timezone.localdate())
     disputes = Dispute.objects.filter(**under)
     opened = disputes.filter(opened_at__gte=start, opened_at__lt=end).count()
     agreed = disputes.filter(status=DisputeStatus.AGREEMENT, concluded_at__gte=start, concluded_at__lt=end).count()
@@ -109,7 +106,7 @@ def work(node: GridNode, period: Period) -> Work:
         status__in=[SessionStatus.HELD, SessionStatus.PUBLISHED],
     ).count()
     return Work(
-        visits=visits["n"], visits_met=visits["met"], households_visited=visits["households"],
+        visits=visits.visits, visits_met=visits.met, households_visited=visits.households,
         disputes_opened=opened, disputes_agreed=agreed, disputes_open=still_open,
         micro_grids=micro.count(), micro_grids_staffed=staffed,
         activities_held=held.count(), attendance=attendance,

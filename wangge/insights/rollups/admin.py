@@ -1,10 +1,10 @@
-"""The rollups in the admin: read-only (they are kept by the matters services and `wangge rollups`)."""
+"""The rollups in the admin: read-only (they are kept by the matters and visits services and `wangge rollups`)."""
 
 from django.contrib import admin
 
 from wangge.core.admin import ReadOnlyAdmin
 
-from .models import DayCount, Delta, MonthCount, StateCount
+from .models import DayCount, Delta, LastMet, MonthCount, StateCount, VisitDay, VisitMonth
 
 _FIGURES = ["received", "due", "done", "done_on_time", "closed", "rated", "breached"]
 
@@ -39,3 +39,29 @@ class StateCountAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 class DeltaAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["id", "grid", "category", "source", "day", "state", "received", "closed", "current"]
     list_select_related = ["grid", "category"]
+
+
+@admin.register(VisitDay)
+class VisitDayAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ["node", "day", "visits", "met", "last_met"]
+    list_select_related = ["node"]
+    date_hierarchy = "day"
+    search_fields = ["node__name", "node__code"]
+
+
+@admin.register(VisitMonth)
+class VisitMonthAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ["node", "month", "visits", "met", "last_met"]
+    list_select_related = ["node"]
+    date_hierarchy = "month"
+    search_fields = ["node__name", "node__code"]
+
+
+@admin.register(LastMet)
+class LastMetAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """By household id only: the household's address is not shown here."""
+
+    list_display = ["household_id", "grid", "visited_at"]
+    list_select_related = ["grid"]
+    date_hierarchy = "visited_at"
+    search_fields = ["grid__name", "grid__code"]

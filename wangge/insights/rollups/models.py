@@ -20,6 +20,18 @@ What each metric counts (a matter "filed" is one not rejected, withdrawn or merg
     closed_on_time  of those, resolved by the resolve deadline                  (day of closed_at)
 
 StateCount holds the matters now in each state (and whether they ever missed a deadline).
+
+Door-to-door visits are rolled up too (VisitDay, VisitMonth), written straight into every ancestor's rows
+in the transaction that logs the visit: visits are only ever added, a few a minute in a whole city, so the
+rows are never hot. What each counts, per local day of the visit:
+
+    visits          visits logged
+    met             of those, with the household met at the door (见面)
+    last_met        households whose latest "met" visit fell that day (LastMet)
+
+A household visited (met) in [start, today] is one whose latest met visit is on or after start, so the
+households visited in any period that ends today are the sum of last_met from its start on: exact, from
+a few rows, whatever the period.
 """
 
 from __future__ import annotations
@@ -150,3 +162,61 @@ class StateCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.node_id} {self.state} {self.count}"
+
+
+VISIT_METRICS = ("visits", "met", "last_met")
+
+
+class VisitCounts(models.Model):
+    node = models.ForeignKey("registry.GridNode", verbose_name=_("网格"), on_delete=models.CASCADE, related_name="+",
+                             db_index=False)
+    visits = models.IntegerField(_("走访次数"), default=0)
+    met = models.IntegerField(_("见面次数"), default=0)
+    last_met = models.IntegerField(_("最近一次见面在此的住户数"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class VisitDay(VisitCounts):
+    day = models.DateField(_("日期"))
+
+    class Meta:
+        verbose_name = _("走访日汇总")
+        verbose_name_plural = _("走访日汇总")
+        ordering = ["node_id", "day"]
+        constraints = [models.UniqueConstraint(fields=["node", "day"], name="visitday_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.day} {self.visits}"
+
+
+class VisitMonth(VisitCounts):
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+
+    class Meta:
+        verbose_name = _("走访月汇总")
+        verbose_name_plural = _("走访月汇总")
+        ordering = ["node_id", "month"]
+        constraints = [models.UniqueConstraint(fields=["node", "month"], name="visitmonth_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.month:%Y-%m} {self.visits}"
+
+
+class LastMet(models.Model):
+    """Each household's latest visit with the household met: where and when its `last_met` is counted."""
+
+    household = models.OneToOneField("registry.Household", verbose_name=_("住户"), on_delete=models.CASCADE,
+                                     primary_key=True, related_name="+")
+    grid = models.ForeignKey("registry.GridNode", verbose_name=_("网格"), on_delete=models.CASCADE, related_name="+",
+                             db_index=False)
+    visited_at = models.DateTimeField(_("走访时间"))
+
+    class Meta:
+        verbose_name = _("最近见面走访")
+        verbose_name_plural = _("最近见面走访")
+        ordering = ["household_id"]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.visited_at:%Y-%m-%d}"

@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from wangge.core.months import month_start, next_month
 from wangge.matters.lifecycle import OPEN_STATES
 from wangge.registry.models import GridNode
 
-from .models import METRICS, DayCount, Delta, MonthCount, StateCount
+from .models import METRICS, VISIT_METRICS, DayCount, Delta, MonthCount, StateCount, VisitDay, VisitMonth
 
 SATISFIED_WEIGHT = 0.8  # a "basically satisfied" rating counts as 0.8 of a satisfied one
 
@@ -223,3 +224,52 @@ def open_by_child(node: GridNode) -> dict[int, int]:
         if pk is not None:
             out[pk] += n
     return dict(out)
+
+
+# -- visits ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitFigures:
+    """Door-to-door visits below a node in a period: visits, visits that met the household, and the
+    households met at least once."""
+
+    visits: int = 0
+    met: int = 0
+    households: int = 0
+
+
+def _visit_sums(node: GridNode, start: dt.date, end: dt.date, metrics: tuple[str, ...]) -> dict[str, int]:
+    months, days = split(start, end)
+    total = dict.fromkeys(metrics, 0)
+    sums = {m: Sum(m) for m in metrics}
+    parts = [VisitMonth.objects.filter(node=node, month__range=months).aggregate(**sums)] if months else []
+    parts += [VisitDay.objects.filter(node=node, day__range=days_).aggregate(**sums) for days_ in days]
+    for part in parts:
+        for m in metrics:
+            total[m] += part[m] or 0
+    return total
+
+
+def visit_figures(node: GridNode, start: dt.date, end: dt.date, *, today: dt.date) -> VisitFigures:
+    """Visits below `node` (and at it) for the local days start..end, inclusive. For a period that runs to
+    today, the households met are the households whose latest met visit is on or after `start`, read from
+    the rollups like the rest; for a period that ended before today that cannot be told from the latest
+    visit, and they are counted from the visits themselves."""
+    from wangge.fieldwork.visits.models import Outcome, Visit
+
+    if end >= today:
+        # Up to the end of next month: a phone clock a little ahead may have logged a visit "tomorrow".
+        last = max(end, next_month(next_month(today)) - dt.timedelta(days=1))
+        sums = _visit_sums(node, start, last, VISIT_METRICS)
+        return VisitFigures(visits=sums["visits"], met=sums["met"], households=sums["last_met"])
+    sums = _visit_sums(node, start, end, ("visits", "met"))
+    tz = timezone.get_current_timezone()
+    households = (
+        Visit.objects.filter(
+            grid__path__startswith=node.path, outcome=Outcome.MET,
+            visited_at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+            visited_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+        ).values("household_id").distinct().count()
+    )
+    return VisitFigures(visits=sums["visits"], met=sums["met"], households=households)

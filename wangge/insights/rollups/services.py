@@ -1,17 +1,31 @@
-"""Writing the rollups: deltas from each change, the fold that spreads them to every ancestor exactly once,
-and the rebuild (and check) from the matters table."""
+"""Writing the rollups: deltas from each change of a matter, the fold that spreads them to every ancestor
+exactly once, the visit rollups written as each visit is logged, and the rebuild (and check) from the
+matters and visits tables."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from wangge.core import bulkload
 from wangge.registry.models import GridNode
 
 from . import contributions
-from .models import METRICS, Ancestry, DayCount, Delta, MonthCount, StateCount
+from .models import (
+    METRICS,
+    VISIT_METRICS,
+    Ancestry,
+    DayCount,
+    Delta,
+    LastMet,
+    MonthCount,
+    StateCount,
+    VisitDay,
+    VisitMonth,
+)
 
 FOLD_BATCH = 20_000
 PERIOD_COLUMNS = ("grid_id", "category_id", "source", "day", *METRICS)
@@ -163,14 +177,134 @@ def fold_all(*, progress: Progress | None = None) -> int:
     return total
 
 
+# -- visits ---------------------------------------------------------------------------------------------
+
+
+def _ancestors(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def _visit_upsert(changes: dict[tuple[str, object], Counter]) -> None:
+    """Add {(grid path, local day): counts} to the day and month rows of every ancestor of each grid, in a
+    fixed order (node, period), so that two visits logged at once cannot deadlock on each other's rows."""
+    for model, period in ((VisitDay, "day"), (VisitMonth, "month")):
+        rows: dict[tuple[int, object], Counter] = defaultdict(Counter)
+        for (path, day), counts in changes.items():
+            key = day if period == "day" else day.replace(day=1)
+            for node in _ancestors(path):
+                rows[(node, key)].update(counts)
+        values = [(node, key, *(rows[node, key][m] for m in VISIT_METRICS))
+                  for node, key in sorted(rows) if any(rows[node, key].values())]
+        if not values:
+            continue
+        table = _table(model)
+        marks = ", ".join(["(" + ", ".join(["%s"] * (2 + len(VISIT_METRICS))) + ")"] * len(values))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (node_id, {period}, {', '.join(VISIT_METRICS)}) VALUES {marks} "
+                f"ON CONFLICT (node_id, {period}) DO UPDATE SET {_add(table, VISIT_METRICS)}",
+                [v for row in values for v in row],
+            )
+
+
+def _last_met(visit) -> tuple[str, object] | None:
+    """Make `visit` the household's latest met visit if it is one; returns the (grid path, day) that loses
+    the household's `last_met`, when there was an earlier one. None when the visit is not the latest."""
+    latest = LastMet.objects.select_for_update(of=("self",)).filter(household_id=visit.household_id)
+    row = latest.values_list("visited_at", "grid__path").first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                LastMet.objects.create(household_id=visit.household_id, grid_id=visit.grid_id,
+                                       visited_at=visit.visited_at)
+            return ("", None)
+        except IntegrityError:  # logged at the same moment by another worker, who has committed since
+            row = latest.values_list("visited_at", "grid__path").first()
+    visited_at, path = row
+    if visit.visited_at <= visited_at:
+        return None
+    latest.update(grid_id=visit.grid_id, visited_at=visit.visited_at)
+    return path, timezone.localdate(visited_at)
+
+
+def visit_record(visit) -> None:
+    """Count one visit just logged in the visit rollups of every ancestor of its grid (called by
+    `visit_log` through `visits.signals.visit_logged`, in its transaction)."""
+    from wangge.fieldwork.visits.models import Outcome
+
+    day = timezone.localdate(visit.visited_at)
+    met = visit.outcome == Outcome.MET
+    changes: dict[tuple[str, object], Counter] = defaultdict(Counter)
+    here = changes[(visit.grid.path, day)]
+    here["visits"] += 1
+    if met:
+        here["met"] += 1
+        replaced = _last_met(visit)
+        if replaced is not None:
+            here["last_met"] += 1
+            if replaced[0]:
+                changes[replaced]["last_met"] -= 1
+    _visit_upsert(changes)
+
+
+def _visit_rows_sql(last_met: str) -> tuple[str, list]:
+    """(grid_id, day, visits, met, last_met) of every visit and of every household's latest met visit,
+    read from the table `last_met`."""
+    from wangge.fieldwork.visits.models import Outcome, Visit
+
+    visit_day, p1 = contributions.local_date_sql("v.visited_at")
+    last_day, p2 = contributions.local_date_sql("l.visited_at")
+    return (
+        f"SELECT v.grid_id, {visit_day} AS day, 1 AS visits, "
+        f"CASE WHEN v.outcome = '{Outcome.MET.value}' THEN 1 ELSE 0 END AS met, 0 AS last_met "
+        f"FROM {_table(Visit)} v UNION ALL "
+        f"SELECT l.grid_id, {last_day} AS day, 0 AS visits, 0 AS met, 1 AS last_met FROM {last_met} l",
+        [*p1, *p2],
+    )
+
+
+def _write_fresh_visits(last_met: str, day: str, month: str) -> None:
+    """Write each household's latest met visit, then every visit rollup, from the visits table into empty
+    tables (the rollups' own, or a check's)."""
+    from wangge.fieldwork.visits.models import Outcome, Visit
+
+    cols = ", ".join(VISIT_METRICS)
+    in_month = contributions.month_sql("s.day")
+    with connection.cursor() as cursor:
+        # Ties on the time go to the visit logged first, as `visit_record` keeps the earlier one.
+        cursor.execute(
+            f"INSERT INTO {last_met} (household_id, grid_id, visited_at) "
+            f"SELECT household_id, grid_id, visited_at FROM ("
+            f"SELECT household_id, grid_id, visited_at, ROW_NUMBER() OVER ("
+            f"PARTITION BY household_id ORDER BY visited_at DESC, id ASC) AS n "
+            f"FROM {_table(Visit)} WHERE outcome = %s) s WHERE n = 1",
+            [Outcome.MET.value],
+        )
+
+    def periods(level: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {day} (node_id, day, {cols}) SELECT node_id, day, {cols} FROM {level}")
+            cursor.execute(
+                f"INSERT INTO {month} (node_id, month, {cols}) "
+                f"SELECT s.node_id, {in_month}, {_sums(VISIT_METRICS)} FROM {level} s "
+                f"GROUP BY s.node_id, {in_month}",
+                [],
+            )
+
+    _sum_up(_visit_rows_sql(last_met), ("day",), VISIT_METRICS, periods)
+
+
 # -- rebuild and check ----------------------------------------------------------------------------------
 
 
-def _lock_matters() -> None:
-    """Hold matters still while the rollups are recomputed: changes wait for the commit (PostgreSQL)."""
+def _lock_sources() -> None:
+    """Hold matters and visits still while the rollups are recomputed: changes wait for the commit
+    (PostgreSQL)."""
+    from wangge.fieldwork.visits.models import Visit
+
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE matters_matter IN SHARE MODE")
+            cursor.execute(f"LOCK TABLE matters_matter, {_table(Visit)} IN SHARE MODE")
 
 
 def _sums(metrics: tuple[str, ...]) -> str:
@@ -254,7 +388,8 @@ def _write_fresh(day: str, month: str, state: str) -> None:
 
 @transaction.atomic
 def rollups_rebuild(*, progress: Progress | None = None) -> int:
-    """Recompute every rollup from the matters table. Returns the number of day rows written."""
+    """Recompute every rollup from the matters and visits tables. Returns the number of matter day rows
+    written."""
     say = progress or (lambda _message: None)
     postgres = connection.vendor == "postgresql"
     if postgres:
@@ -262,23 +397,45 @@ def rollups_rebuild(*, progress: Progress | None = None) -> int:
         # check as rows are written for the rest of it.
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    _lock_matters()
+    _lock_sources()
     say("grid ancestry")
     ancestry_rebuild()
-    _empty(Delta, DayCount, MonthCount, StateCount)
     say("counting matters")
-    tables = [_table(DayCount), _table(MonthCount), _table(StateCount)]
-    # The tables' indexes and constraints are set aside for the load (core.bulkload) on PostgreSQL; the
-    # transaction makes this invisible to everyone else.
-    set_aside = bulkload.set_aside(tables)
-    _write_fresh(*tables)
-    bulkload.put_back(set_aside)
+    _load(_write_fresh, DayCount, MonthCount, StateCount, also=[Delta])
+    say("counting visits")
+    _load(_write_fresh_visits, LastMet, VisitDay, VisitMonth)
     if postgres:
         with connection.cursor() as cursor:
-            for model in (DayCount, MonthCount, StateCount, Ancestry):
-                cursor.execute(f"ANALYZE {_table(model)}")
+            cursor.execute(f"ANALYZE {_table(Ancestry)}")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     return DayCount.objects.count()
+
+
+def _load(write: Callable[..., None], *models, also=()) -> None:
+    """Empty `models` (and `also`), then `write(*their tables)` with their indexes and constraints set aside
+    for the load (core.bulkload) on PostgreSQL; the transaction makes this invisible to everyone else."""
+    _empty(*also, *models)
+    tables = [_table(m) for m in models]
+    set_aside = bulkload.set_aside(tables)
+    write(*tables)
+    bulkload.put_back(set_aside)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")
+
+
+@transaction.atomic
+def visits_rebuild(*, progress: Progress | None = None) -> int:
+    """Recompute the visit rollups alone from the visits table (a city whose matters rollups are sound).
+    Returns the number of day rows written."""
+    (progress or (lambda _message: None))("counting visits")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    _lock_sources()
+    _load(_write_fresh_visits, LastMet, VisitDay, VisitMonth)
+    return VisitDay.objects.count()
 
 
 def _empty(*models) -> None:
@@ -295,8 +452,8 @@ class _RollBack(Exception):
 
 
 def rollups_check(*, progress: Progress | None = None, limit: int = 20) -> list[dict]:
-    """The rollup rows that disagree with the matters table, as {table, key, difference} (stored minus
-    fresh); empty when they agree. Folds what is pending, then computes the rollups afresh into temporary
+    """The rollup rows that disagree with the matters and visits tables, as {table, key, difference} (stored
+    minus fresh); empty when they agree. Folds what is pending, then computes the rollups afresh into temporary
     tables, inside a transaction that is rolled back, and compares."""
     say = progress or (lambda _message: None)
     fold_all(progress=progress)
@@ -304,11 +461,13 @@ def rollups_check(*, progress: Progress | None = None, limit: int = 20) -> list[
         (DayCount, ("node_id", "day", "category_id", "source"), METRICS),
         (MonthCount, ("node_id", "month", "category_id", "source"), METRICS),
         (StateCount, ("node_id", "category_id", "state", "breached"), ("count",)),
+        (VisitDay, ("node_id", "day"), VISIT_METRICS),
+        (VisitMonth, ("node_id", "month"), VISIT_METRICS),
     )
     differences: list[dict] = []
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            _lock_matters()
+            _lock_sources()
             say("counting matters afresh")
             fresh = []
             for model, key, metrics in compared:
@@ -317,8 +476,14 @@ def rollups_check(*, progress: Progress | None = None, limit: int = 20) -> list[
                 cursor.execute(f"CREATE TEMPORARY TABLE {name} AS SELECT {', '.join((*key, *metrics))} "
                                f"FROM {_table(model)} WHERE 1 = 0")
                 fresh.append(name)
-            _write_fresh(*fresh)
-            say("comparing with the matters table")
+            _write_fresh(*fresh[:3])
+            say("counting visits afresh")
+            last_met = "wangge_fresh_lastmet"
+            cursor.execute(f"DROP TABLE IF EXISTS {last_met}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {last_met} AS SELECT household_id, grid_id, visited_at "
+                           f"FROM {_table(LastMet)} WHERE 1 = 0")
+            _write_fresh_visits(last_met, *fresh[3:])
+            say("comparing with the matters and visits tables")
             for (model, key, metrics), name in zip(compared, fresh, strict=True):
                 keys = ", ".join(key)
                 cursor.execute(

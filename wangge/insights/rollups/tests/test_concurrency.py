@@ -1,5 +1,6 @@
 """Folds running at once while matters keep changing count every change exactly once (PostgreSQL: each fold
-claims its own deltas with FOR UPDATE SKIP LOCKED)."""
+claims its own deltas with FOR UPDATE SKIP LOCKED), and visits logged at once for the same households count
+each household once (its latest-visit row is locked while it is compared)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from wangge.fieldwork.visits import services as visits
+from wangge.fieldwork.visits.models import Outcome
 from wangge.insights.rollups import selectors, services
 from wangge.insights.rollups.models import Delta
+from wangge.insights.rollups.selectors import VisitFigures
 from wangge.matters import services as matters
 from wangge.matters.tests.conftest import A1EM1
 from wangge.testing.world import build_world
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel folds need PostgreSQL")
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel writers need PostgreSQL")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -62,4 +66,37 @@ def test_parallel_folds_and_reports_count_each_change_once():
     district = world.grid("A").parent.parent
     assert selectors.figures(district, today - dt.timedelta(days=1), today + dt.timedelta(days=1)).received == 45
     assert selectors.states(district).by_state == {"reported": 45}
+    assert services.rollups_check() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_meeting_the_same_households_at_once_count_each_household_once():
+    world = build_world()
+    today = timezone.localdate()
+    errors: list[Exception] = []
+    households = world.households["A1em1"]
+    users = [world.users["micro_A1em1"], world.users["micro_A1em1"], world.users["micro_A1em1"]]
+    start = threading.Barrier(len(users))
+
+    def worker(user, offset: int):
+        try:
+            start.wait()
+            for i in range(8):
+                visits.visit_log(actor=user, household=households[(i + offset) % len(households)],
+                                 outcome=Outcome.MET,
+                                 visited_at=timezone.now() - dt.timedelta(minutes=i * 7 + offset))
+        except Exception as exc:  # recorded for the assertion
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(user, n)) for n, user in enumerate(users)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
+    district = world.grid("A").parent.parent
+    month_ago = today - dt.timedelta(days=28)
+    assert selectors.visit_figures(district, month_ago, today, today=today) == VisitFigures(24, 24, len(households))
     assert services.rollups_check() == []
