@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from wangge.core.admin import ReadOnlyAdmin
 
-from .models import DayCount, Delta, LastMet, MonthCount, StateCount, VisitDay, VisitMonth
+from .models import DayCount, Delta, MetMonth, MonthCount, StateCount, VisitDay, VisitMonth
 
 _FIGURES = ["received", "due", "done", "done_on_time", "closed", "rated", "breached"]
 
@@ -43,7 +43,7 @@ class DeltaAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 @admin.register(VisitDay)
 class VisitDayAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ["node", "day", "visits", "met", "last_met"]
+    list_display = ["node", "day", "visits", "met"]
     list_select_related = ["node"]
     date_hierarchy = "day"
     search_fields = ["node__name", "node__code"]
@@ -51,17 +51,15 @@ class VisitDayAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 @admin.register(VisitMonth)
 class VisitMonthAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ["node", "month", "visits", "met", "last_met"]
+    list_display = ["node", "month", "visits", "met"]
     list_select_related = ["node"]
     date_hierarchy = "month"
     search_fields = ["node__name", "node__code"]
 
 
-@admin.register(LastMet)
-class LastMetAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    """By household id only: the household's address is not shown here."""
-
-    list_display = ["household_id", "grid", "visited_at"]
-    list_select_related = ["grid"]
-    date_hierarchy = "visited_at"
-    search_fields = ["grid__name", "grid__code"]
+@admin.register(MetMonth)
+class MetMonthAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ["node", "month", "previous", "met"]
+    list_select_related = ["node"]
+    date_hierarchy = "month"
+    search_fields = ["node__name", "node__code"]

@@ -21,20 +21,21 @@ What each metric counts (a matter "filed" is one not rejected, withdrawn or merg
 
 StateCount holds the matters now in each state (and whether they ever missed a deadline).
 
-Door-to-door visits are rolled up too (VisitDay, VisitMonth), written straight into every ancestor's rows
-in the transaction that logs the visit: visits are only ever added, a few a minute in a whole city, so the
-rows are never hot. What each counts, per local day of the visit:
+Door-to-door visits are rolled up too, written straight into every ancestor's rows in the transaction that
+logs the visit: visits are only ever added, a few a minute in a whole city, so the rows are never hot.
 
-    visits          visits logged
-    met             of those, with the household met at the door (见面)
-    last_met        households whose latest "met" visit fell that day (LastMet)
+    VisitDay, VisitMonth    visits logged, and of those met (见面), per local day or month of the visit
+    MetMonth                met visits per month, by the month of the household's previous met visit
+                            (NEVER for its first)
 
-A household visited (met) in [start, today] is one whose latest met visit is on or after start, so the
-households visited in any period that ends today are the sum of last_met from its start on: exact, from
-a few rows, whatever the period.
+A household met in the whole months S..E has exactly one met visit there whose previous one falls before
+S, its first in the period; so the households met are the MetMonth rows of S..E with `previous` before S,
+a few hundred rows for a city's year.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -164,7 +165,8 @@ class StateCount(models.Model):
         return f"{self.node_id} {self.state} {self.count}"
 
 
-VISIT_METRICS = ("visits", "met", "last_met")
+VISIT_METRICS = ("visits", "met")
+NEVER = dt.date(1970, 1, 1)  # MetMonth.previous of a household's first met visit
 
 
 class VisitCounts(models.Model):
@@ -172,7 +174,6 @@ class VisitCounts(models.Model):
                              db_index=False)
     visits = models.IntegerField(_("走访次数"), default=0)
     met = models.IntegerField(_("见面次数"), default=0)
-    last_met = models.IntegerField(_("最近一次见面在此的住户数"), default=0)
 
     class Meta:
         abstract = True
@@ -204,19 +205,20 @@ class VisitMonth(VisitCounts):
         return f"{self.node_id} {self.month:%Y-%m} {self.visits}"
 
 
-class LastMet(models.Model):
-    """Each household's latest visit with the household met: where and when its `last_met` is counted."""
+class MetMonth(models.Model):
+    """Met visits below a node in a month, by the month of each household's previous met visit."""
 
-    household = models.OneToOneField("registry.Household", verbose_name=_("住户"), on_delete=models.CASCADE,
-                                     primary_key=True, related_name="+")
-    grid = models.ForeignKey("registry.GridNode", verbose_name=_("网格"), on_delete=models.CASCADE, related_name="+",
+    node = models.ForeignKey("registry.GridNode", verbose_name=_("网格"), on_delete=models.CASCADE, related_name="+",
                              db_index=False)
-    visited_at = models.DateTimeField(_("走访时间"))
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    previous = models.DateField(_("上次见面月份"), help_text=_("该户上一次见面走访所在月的第一天；首次为 1970-01-01"))
+    met = models.IntegerField(_("见面次数"), default=0)
 
     class Meta:
-        verbose_name = _("最近见面走访")
-        verbose_name_plural = _("最近见面走访")
-        ordering = ["household_id"]
+        verbose_name = _("见面走访月汇总")
+        verbose_name_plural = _("见面走访月汇总")
+        ordering = ["node_id", "month", "previous"]
+        constraints = [models.UniqueConstraint(fields=["node", "month", "previous"], name="metmonth_unique")]
 
     def __str__(self) -> str:
-        return f"{self.household_id} {self.visited_at:%Y-%m-%d}"
+        return f"{self.node_id} {self.month:%Y-%m} after {self.previous:%Y-%m} {self.met}"

@@ -19,7 +19,17 @@ from wangge.core.months import month_start, next_month
 from wangge.matters.lifecycle import OPEN_STATES
 from wangge.registry.models import GridNode
 
-from .models import METRICS, VISIT_METRICS, DayCount, Delta, MonthCount, StateCount, VisitDay, VisitMonth
+from .models import (
+    METRICS,
+    VISIT_METRICS,
+    DayCount,
+    Delta,
+    MetMonth,
+    MonthCount,
+    StateCount,
+    VisitDay,
+    VisitMonth,
+)
 
 SATISFIED_WEIGHT = 0.8  # a "basically satisfied" rating counts as 0.8 of a satisfied one
 
@@ -252,24 +262,27 @@ def _visit_sums(node: GridNode, start: dt.date, end: dt.date, metrics: tuple[str
 
 
 def visit_figures(node: GridNode, start: dt.date, end: dt.date, *, today: dt.date) -> VisitFigures:
-    """Visits below `node` (and at it) for the local days start..end, inclusive. For a period that runs to
-    today, the households met are the households whose latest met visit is on or after `start`, read from
-    the rollups like the rest; for a period that ended before today that cannot be told from the latest
-    visit, and they are counted from the visits themselves."""
+    """Visits below `node` (and at it) for the local days start..end, inclusive. The households met are read
+    from the rollups when the period is whole months (it starts on the first of a month and ends on the
+    last, or today): the met visits of its months that follow a household's met visit before them. Any
+    other period counts them from the visits themselves."""
     from wangge.fieldwork.visits.models import Outcome, Visit
 
-    if end >= today:
-        # Up to the end of next month: a phone clock a little ahead may have logged a visit "tomorrow".
-        last = max(end, next_month(next_month(today)) - dt.timedelta(days=1))
-        sums = _visit_sums(node, start, last, VISIT_METRICS)
-        return VisitFigures(visits=sums["visits"], met=sums["met"], households=sums["last_met"])
-    sums = _visit_sums(node, start, end, ("visits", "met"))
-    tz = timezone.get_current_timezone()
-    households = (
-        Visit.objects.filter(
-            grid__path__startswith=node.path, outcome=Outcome.MET,
-            visited_at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
-            visited_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
-        ).values("household_id").distinct().count()
-    )
+    sums = _visit_sums(node, start, end, VISIT_METRICS)
+    whole_months = start.day == 1 and (end >= today or next_month(end) - dt.timedelta(days=1) == end)
+    if whole_months:
+        # To the month after today's when it runs to today: a phone clock a little ahead may have logged
+        # a visit "tomorrow".
+        last = month_start(end if end < today else today + dt.timedelta(days=1))
+        households = (MetMonth.objects.filter(node=node, month__range=(start, last), previous__lt=start)
+                      .aggregate(n=Sum("met"))["n"] or 0)
+    else:
+        tz = timezone.get_current_timezone()
+        households = (
+            Visit.objects.filter(
+                grid__path__startswith=node.path, outcome=Outcome.MET,
+                visited_at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+                visited_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+            ).values("household_id").distinct().count()
+        )
     return VisitFigures(visits=sums["visits"], met=sums["met"], households=households)

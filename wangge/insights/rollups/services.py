@@ -4,10 +4,12 @@ matters and visits tables."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from wangge.core import bulkload
@@ -16,11 +18,12 @@ from wangge.registry.models import GridNode
 from . import contributions
 from .models import (
     METRICS,
+    NEVER,
     VISIT_METRICS,
     Ancestry,
     DayCount,
     Delta,
-    LastMet,
+    MetMonth,
     MonthCount,
     StateCount,
     VisitDay,
@@ -184,102 +187,74 @@ def _ancestors(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 
 
-def _visit_upsert(changes: dict[tuple[str, object], Counter]) -> None:
-    """Add {(grid path, local day): counts} to the day and month rows of every ancestor of each grid, in a
-    fixed order (node, period), so that two visits logged at once cannot deadlock on each other's rows."""
-    for model, period in ((VisitDay, "day"), (VisitMonth, "month")):
-        rows: dict[tuple[int, object], Counter] = defaultdict(Counter)
-        for (path, day), counts in changes.items():
-            key = day if period == "day" else day.replace(day=1)
-            for node in _ancestors(path):
-                rows[(node, key)].update(counts)
-        values = [(node, key, *(rows[node, key][m] for m in VISIT_METRICS))
-                  for node, key in sorted(rows) if any(rows[node, key].values())]
-        if not values:
-            continue
-        table = _table(model)
-        marks = ", ".join(["(" + ", ".join(["%s"] * (2 + len(VISIT_METRICS))) + ")"] * len(values))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (node_id, {period}, {', '.join(VISIT_METRICS)}) VALUES {marks} "
-                f"ON CONFLICT (node_id, {period}) DO UPDATE SET {_add(table, VISIT_METRICS)}",
-                [v for row in values for v in row],
-            )
+def _spread(into: dict[tuple, Counter], path: str, key: tuple, counts: dict) -> None:
+    """Add `counts` at `key` to the rows of every ancestor of the node at `path` (and the node's own)."""
+    for node in _ancestors(path):
+        into[(node, *key)].update(counts)
 
 
-def _last_met(visit) -> tuple[str, object] | None:
-    """Make `visit` the household's latest met visit if it is one; returns the (grid path, day) that loses
-    the household's `last_met`, when there was an earlier one. None when the visit is not the latest."""
-    latest = LastMet.objects.select_for_update(of=("self",)).filter(household_id=visit.household_id)
-    row = latest.values_list("visited_at", "grid__path").first()
-    if row is None:
-        try:
-            with transaction.atomic():
-                LastMet.objects.create(household_id=visit.household_id, grid_id=visit.grid_id,
-                                       visited_at=visit.visited_at)
-            return ("", None)
-        except IntegrityError:  # logged at the same moment by another worker, who has committed since
-            row = latest.values_list("visited_at", "grid__path").first()
-    visited_at, path = row
-    if visit.visited_at <= visited_at:
-        return None
-    latest.update(grid_id=visit.grid_id, visited_at=visit.visited_at)
-    return path, timezone.localdate(visited_at)
+def _upsert(model, keys: tuple[str, ...], metrics: tuple[str, ...], rows: dict[tuple, Counter]) -> None:
+    """Add {(node_id, *keys): counts} to `model`'s rows in key order, so that two visits logged at once lock
+    the rows they share in the same order and cannot deadlock."""
+    values = [(*key, *(counts[m] for m in metrics)) for key, counts in sorted(rows.items()) if any(counts.values())]
+    if not values:
+        return
+    table, columns = _table(model), ("node_id", *keys, *metrics)
+    marks = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(values))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {marks} "
+            f"ON CONFLICT (node_id, {', '.join(keys)}) DO UPDATE SET {_add(table, metrics)}",
+            [v for row in values for v in row],
+        )
+
+
+def _month(at) -> dt.date:
+    return timezone.localdate(at).replace(day=1)
 
 
 def visit_record(visit) -> None:
-    """Count one visit just logged in the visit rollups of every ancestor of its grid (called by
-    `visit_log` through `visits.signals.visit_logged`, in its transaction)."""
-    from wangge.fieldwork.visits.models import Outcome
+    """Count one visit just logged in the visit rollups of every ancestor of its grid (called by `visit_log`
+    through `visits.signals.visit_logged`, in its transaction). A met visit takes the household's row lock,
+    then finds its neighbours among the household's met visits: it counts after the one before it, and the
+    one after it, if it was logged late, now counts after it instead."""
+    from wangge.fieldwork.visits.models import Outcome, Visit
+    from wangge.registry.models import Household
 
     day = timezone.localdate(visit.visited_at)
     met = visit.outcome == Outcome.MET
-    changes: dict[tuple[str, object], Counter] = defaultdict(Counter)
-    here = changes[(visit.grid.path, day)]
-    here["visits"] += 1
+    days: dict[tuple, Counter] = defaultdict(Counter)
+    months: dict[tuple, Counter] = defaultdict(Counter)
+    followers: dict[tuple, Counter] = defaultdict(Counter)
     if met:
-        here["met"] += 1
-        replaced = _last_met(visit)
-        if replaced is not None:
-            here["last_met"] += 1
-            if replaced[0]:
-                changes[replaced]["last_met"] -= 1
-    _visit_upsert(changes)
+        list(Household.objects.select_for_update().filter(pk=visit.household_id).values_list("pk"))
+        mine = Visit.objects.filter(household_id=visit.household_id, outcome=Outcome.MET).exclude(pk=visit.pk)
+        at = visit.visited_at
+        before = (mine.filter(Q(visited_at__lt=at) | Q(visited_at=at, pk__lt=visit.pk))
+                  .order_by("-visited_at", "-pk").values_list("visited_at", flat=True).first())
+        after = (mine.filter(Q(visited_at__gt=at) | Q(visited_at=at, pk__gt=visit.pk))
+                 .order_by("visited_at", "pk").values_list("visited_at", "grid__path").first())
+        previous = _month(before) if before else NEVER
+        _spread(followers, visit.grid.path, (day.replace(day=1), previous), {"met": 1})
+        if after:
+            later_at, later_path = after
+            _spread(followers, later_path, (_month(later_at), previous), {"met": -1})
+            _spread(followers, later_path, (_month(later_at), day.replace(day=1)), {"met": 1})
+    counts = {"visits": 1, "met": int(met)}
+    _spread(days, visit.grid.path, (day,), counts)
+    _spread(months, visit.grid.path, (day.replace(day=1),), counts)
+    _upsert(VisitDay, ("day",), VISIT_METRICS, days)
+    _upsert(VisitMonth, ("month",), VISIT_METRICS, months)
+    _upsert(MetMonth, ("month", "previous"), ("met",), followers)
 
 
-def _visit_rows_sql(last_met: str) -> tuple[str, list]:
-    """(grid_id, day, visits, met, last_met) of every visit and of every household's latest met visit,
-    read from the table `last_met`."""
+def _write_fresh_visits(day: str, month: str, met_month: str) -> None:
+    """Write every visit rollup from the visits table into empty tables (the rollups' own, or a check's)."""
     from wangge.fieldwork.visits.models import Outcome, Visit
 
-    visit_day, p1 = contributions.local_date_sql("v.visited_at")
-    last_day, p2 = contributions.local_date_sql("l.visited_at")
-    return (
-        f"SELECT v.grid_id, {visit_day} AS day, 1 AS visits, "
-        f"CASE WHEN v.outcome = '{Outcome.MET.value}' THEN 1 ELSE 0 END AS met, 0 AS last_met "
-        f"FROM {_table(Visit)} v UNION ALL "
-        f"SELECT l.grid_id, {last_day} AS day, 0 AS visits, 0 AS met, 1 AS last_met FROM {last_met} l",
-        [*p1, *p2],
-    )
-
-
-def _write_fresh_visits(last_met: str, day: str, month: str) -> None:
-    """Write each household's latest met visit, then every visit rollup, from the visits table into empty
-    tables (the rollups' own, or a check's)."""
-    from wangge.fieldwork.visits.models import Outcome, Visit
-
+    visits = _table(Visit)
     cols = ", ".join(VISIT_METRICS)
     in_month = contributions.month_sql("s.day")
-    with connection.cursor() as cursor:
-        # Ties on the time go to the visit logged first, as `visit_record` keeps the earlier one.
-        cursor.execute(
-            f"INSERT INTO {last_met} (household_id, grid_id, visited_at) "
-            f"SELECT household_id, grid_id, visited_at FROM ("
-            f"SELECT household_id, grid_id, visited_at, ROW_NUMBER() OVER ("
-            f"PARTITION BY household_id ORDER BY visited_at DESC, id ASC) AS n "
-            f"FROM {_table(Visit)} WHERE outcome = %s) s WHERE n = 1",
-            [Outcome.MET.value],
-        )
 
     def periods(level: str) -> None:
         with connection.cursor() as cursor:
@@ -291,7 +266,28 @@ def _write_fresh_visits(last_met: str, day: str, month: str) -> None:
                 [],
             )
 
-    _sum_up(_visit_rows_sql(last_met), ("day",), VISIT_METRICS, periods)
+    visit_day, p1 = contributions.local_date_sql("v.visited_at")
+    _sum_up((f"SELECT v.grid_id, {visit_day} AS day, 1 AS visits, "
+             f"CASE WHEN v.outcome = %s THEN 1 ELSE 0 END AS met FROM {visits} v", [*p1, Outcome.MET.value]),
+            ("day",), VISIT_METRICS, periods)
+
+    def followers(level: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {met_month} (node_id, month, previous, met) "
+                           f"SELECT node_id, month, previous, met FROM {level}")
+
+    # Each met visit after the household's previous one, ordered as `visit_record` orders them: by time,
+    # then by the order they were logged.
+    this_day, p2 = contributions.local_date_sql("s.visited_at")
+    previous_day, p3 = contributions.local_date_sql("s.before")
+    _sum_up((
+        f"SELECT s.grid_id, {contributions.month_sql(this_day)} AS month, "
+        f"COALESCE({contributions.month_sql(previous_day)}, %s) AS previous, 1 AS met FROM ("
+        f"SELECT v.grid_id, v.visited_at, LAG(v.visited_at) OVER ("
+        f"PARTITION BY v.household_id ORDER BY v.visited_at, v.id) AS before "
+        f"FROM {visits} v WHERE v.outcome = %s) s",
+        [*p2, *p3, NEVER, Outcome.MET.value],
+    ), ("month", "previous"), ("met",), followers)
 
 
 # -- rebuild and check ----------------------------------------------------------------------------------
@@ -403,7 +399,7 @@ def rollups_rebuild(*, progress: Progress | None = None) -> int:
     say("counting matters")
     _load(_write_fresh, DayCount, MonthCount, StateCount, also=[Delta])
     say("counting visits")
-    _load(_write_fresh_visits, LastMet, VisitDay, VisitMonth)
+    _load(_write_fresh_visits, VisitDay, VisitMonth, MetMonth)
     if postgres:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {_table(Ancestry)}")
@@ -434,7 +430,7 @@ def visits_rebuild(*, progress: Progress | None = None) -> int:
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     _lock_sources()
-    _load(_write_fresh_visits, LastMet, VisitDay, VisitMonth)
+    _load(_write_fresh_visits, VisitDay, VisitMonth, MetMonth)
     return VisitDay.objects.count()
 
 
@@ -463,6 +459,7 @@ def rollups_check(*, progress: Progress | None = None, limit: int = 20) -> list[
         (StateCount, ("node_id", "category_id", "state", "breached"), ("count",)),
         (VisitDay, ("node_id", "day"), VISIT_METRICS),
         (VisitMonth, ("node_id", "month"), VISIT_METRICS),
+        (MetMonth, ("node_id", "month", "previous"), ("met",)),
     )
     differences: list[dict] = []
     try:
@@ -478,11 +475,7 @@ def rollups_check(*, progress: Progress | None = None, limit: int = 20) -> list[
                 fresh.append(name)
             _write_fresh(*fresh[:3])
             say("counting visits afresh")
-            last_met = "wangge_fresh_lastmet"
-            cursor.execute(f"DROP TABLE IF EXISTS {last_met}")
-            cursor.execute(f"CREATE TEMPORARY TABLE {last_met} AS SELECT household_id, grid_id, visited_at "
-                           f"FROM {_table(LastMet)} WHERE 1 = 0")
-            _write_fresh_visits(last_met, *fresh[3:])
+            _write_fresh_visits(*fresh[3:])
             say("comparing with the matters and visits tables")
             for (model, key, metrics), name in zip(compared, fresh, strict=True):
                 keys = ", ".join(key)

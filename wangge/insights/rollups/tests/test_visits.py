@@ -1,18 +1,20 @@
 """The visit rollups as a dashboard reader sees them: a visit counts at every ancestor on the day it is
-logged, a household met several times counts once, at its latest visit, and a rebuild (and its check)
-agrees with what the visits added up to."""
+logged, a household met several times in a period counts once, a visit logged late moves the one after
+it, and a rebuild (and its check) agrees with what the visits added up to."""
 
 import datetime as dt
 import random
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from wangge.core.errors import InvalidInput
+from wangge.core.months import month_start
 from wangge.fieldwork.visits import services as visits
 from wangge.fieldwork.visits.models import Outcome, Visit
 from wangge.insights.rollups import selectors, services
-from wangge.insights.rollups.models import LastMet, VisitDay, VisitMonth
+from wangge.insights.rollups.models import NEVER, MetMonth, VisitDay, VisitMonth
 from wangge.insights.rollups.selectors import VisitFigures
 from wangge.registry.models import GridNode
 
@@ -44,9 +46,9 @@ def raw(node: GridNode, start: dt.date, end: dt.date) -> VisitFigures:
 
 def snapshot() -> tuple:
     return (
-        sorted(VisitDay.objects.values_list("node_id", "day", "visits", "met", "last_met")),
-        sorted(VisitMonth.objects.values_list("node_id", "month", "visits", "met", "last_met")),
-        sorted(LastMet.objects.values_list("household_id", "grid_id", "visited_at")),
+        sorted(VisitDay.objects.values_list("node_id", "day", "visits", "met")),
+        sorted(VisitMonth.objects.values_list("node_id", "month", "visits", "met")),
+        sorted(MetMonth.objects.values_list("node_id", "month", "previous", "met")),
     )
 
 
@@ -66,23 +68,34 @@ def test_a_visit_counts_at_every_ancestor_on_its_day(world):
 
 
 @pytest.mark.django_db
-def test_a_household_met_again_counts_once_at_its_latest_visit(world):
+def test_a_household_met_again_counts_once_and_a_late_visit_moves_the_next(world):
     today = timezone.localdate()
-    first = log(world, "A1em1", days_ago=20)
-    log(world, "A1em1", days_ago=25)  # logged late: an earlier visit than the latest
-    assert LastMet.objects.get(household_id=first.household_id).visited_at == first.visited_at
-    latest = log(world, "A1em1", days_ago=1)
-    assert LastMet.objects.get(household_id=first.household_id).visited_at == latest.visited_at
     community = world.grid("A")
-    month_ago = today - dt.timedelta(days=29)
-    assert selectors.visit_figures(community, month_ago, today, today=today) == VisitFigures(3, 3, 1)
-    assert selectors.visit_figures(community, today - dt.timedelta(days=5), today, today=today) == VisitFigures(1, 1, 1)
-    assert not VisitDay.objects.filter(node=community, last_met__gt=0).exclude(
-        day=timezone.localdate(latest.visited_at)).exists()
-    # A period that ended before today: its households are counted from the visits.
-    ended = (today - dt.timedelta(days=26), today - dt.timedelta(days=15))
-    assert selectors.visit_figures(community, *ended, today=today) == VisitFigures(2, 2, 1)
-    assert selectors.visit_figures(world.grid("A1em2"), month_ago, today, today=today) == VisitFigures()
+
+    def month(visit):
+        return month_start(timezone.localdate(visit.visited_at))
+
+    def followers():
+        rows = MetMonth.objects.filter(node=community).exclude(met=0).values_list("month", "previous", "met")
+        return {(m, p): n for m, p, n in rows}
+
+    first = log(world, "A1em1", days_ago=0.25)
+    assert followers() == {(month(first), NEVER): 1}
+    second = log(world, "A1em1", days_ago=0)
+    assert followers() == {(month(first), NEVER): 1, (month(second), month(first)): 1}
+    assert selectors.visit_figures(community, month(first), today, today=today) == VisitFigures(2, 2, 1)
+    # Logged late, before the first one: the first now follows it.
+    early = log(world, "A1em1", days_ago=29)
+    expected: dict = {}
+    for key in ((month(early), NEVER), (month(first), month(early)), (month(second), month(first))):
+        expected[key] = expected.get(key, 0) + 1
+    assert followers() == expected
+    assert selectors.visit_figures(community, month(early), today, today=today) == VisitFigures(3, 3, 1)
+    assert selectors.visit_figures(community, month_start(today), today, today=today).households == 1
+    assert selectors.visit_figures(world.grid("A1em2"), month(early), today, today=today) == VisitFigures()
+    # Not whole months: counted from the visits.
+    assert selectors.visit_figures(community, today - dt.timedelta(days=2), today, today=today).households == 1
+    assert services.rollups_check() == []
 
 
 @pytest.mark.django_db
@@ -90,7 +103,7 @@ def test_a_refused_visit_logs_nothing_into_the_rollups(world):
     with pytest.raises(InvalidInput):
         visits.visit_log(actor=world.users["micro_A1em1"], household=world.households["A1em1"][0],
                          outcome="maybe")
-    assert not VisitDay.objects.exists() and not LastMet.objects.exists()
+    assert not VisitDay.objects.exists() and not MetMonth.objects.exists()
 
 
 @pytest.mark.django_db
@@ -103,18 +116,23 @@ def test_rebuild_agrees_with_the_visits_and_check_finds_a_broken_row(world):
             rng.choice([Outcome.MET, Outcome.MET, Outcome.NOBODY_HOME, Outcome.REFUSED]),
             days_ago=rng.uniform(0, 29.9))
     today = timezone.localdate()
+    last_month = month_start(today, -1)
+    periods = [
+        (month_start(today), today), (last_month, month_start(today) - dt.timedelta(days=1)), (last_month, today),
+        (today - dt.timedelta(days=7), today), (today - dt.timedelta(days=20), today - dt.timedelta(days=3)),
+    ]
     for key in ("district", "sub", "A", "B", "A1", "A1em1"):
         node = world.grid(key)
-        for start in (today, today - dt.timedelta(days=7), today - dt.timedelta(days=29)):
-            assert selectors.visit_figures(node, start, today, today=today) == raw(node, start, today), (key, start)
+        for start, end in periods:
+            assert selectors.visit_figures(node, start, end, today=today) == raw(node, start, end), (key, start, end)
     before = snapshot()
     assert services.rollups_check() == []
     services.rollups_rebuild()
     assert snapshot() == before
     root = world.grid("district")
     VisitDay.objects.filter(node=root).update(visits=999)
-    VisitMonth.objects.filter(node=root).update(last_met=0)
+    MetMonth.objects.filter(node=root, previous=NEVER).update(met=F("met") + 2)
     tables = {d["table"] for d in services.rollups_check()}
-    assert tables == {"visitday", "visitmonth"}
+    assert tables == {"visitday", "metmonth"}
     assert services.visits_rebuild() == VisitDay.objects.count()
     assert services.rollups_check() == [] and snapshot() == before
