@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
-from collections.abc import Iterable
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -78,21 +77,8 @@ class KeysFirst:
 
     def __getitem__(self, k: slice) -> list[Matter]:
         ids = list(self.qs.values_list("pk", flat=True)[k])
-        rows = Matter.objects.select_related("category", "assignee").in_bulk(ids)
-        _attach_grids(rows.values())
+        rows = _base().in_bulk(ids)
         return [rows[pk] for pk in ids if pk in rows]
-
-
-def _attach_grids(matters: Iterable[Matter]) -> None:
-    """Give each matter its grid and handling grid from one query for the distinct nodes (outlines deferred):
-    a page of matters lies in a handful of grids, and joining built one node per row and per grid field."""
-    matters = list(matters)
-    ids = {m.grid_id for m in matters} | {m.handling_grid_id for m in matters if m.handling_grid_id}
-    nodes = GridNode.objects.defer("boundary").in_bulk(ids)
-    for m in matters:
-        m.grid = nodes[m.grid_id]
-        if m.handling_grid_id:
-            m.handling_grid = nodes[m.handling_grid_id]
 
 
 def matter_list(
