@@ -40,6 +40,11 @@ def child_level(level: str) -> str | None:
     return LEVEL_ORDER[index + 1] if index + 1 < len(LEVEL_ORDER) else None
 
 
+def path_ids(path: str) -> list[int]:
+    """The node ids of a materialised path ("/1/5/23/"), from the root down to the node itself."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
 class GridNode(TenantModel, Searchable):
     """One node of the grid tree. `path` is the materialised path of ids ("/1/4/17/"), so a subtree is
     one indexed prefix query."""
@@ -87,7 +92,7 @@ class GridNode(TenantModel, Searchable):
         return self.pk if self.level == Level.SUBDISTRICT else self.subdistrict_id
 
     def ancestor_ids(self) -> list[int]:
-        return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
+        return path_ids(self.path)[:-1]
 
 
 class Building(TenantModel, Searchable):

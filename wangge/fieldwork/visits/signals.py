@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# Sent by `visit_log` inside its transaction; receivers write in the same
-# transaction, once the visit and the matters raised are written. Arguments, besides sender=Visit: visit,
-# the visit as saved (its grid loaded).
+# Sent by `visit_log` inside its transaction, once the visit and the matters raised are written; receivers
+# write in the same transaction. Arguments, besides sender=Visit: visit, the visit as saved (its grid
+# loaded).
 visit_logged = Signal()

@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from wangge.core import bulkload
-from wangge.registry.models import GridNode
+from wangge.registry.models import GridNode, path_ids
 
 from . import contributions
 from .models import (
@@ -59,12 +60,7 @@ def record(*, before: dict | None, after: dict | None) -> list[Delta]:
 
 
 def _ancestry_rows(nodes: Iterable[tuple[int, str]]) -> list[Ancestry]:
-    return [
-        Ancestry(node_id=pk, ancestor_id=int(part))
-        for pk, path in nodes
-        for part in path.strip("/").split("/")
-        if part
-    ]
+    return [Ancestry(node_id=pk, ancestor_id=ancestor) for pk, path in nodes for ancestor in path_ids(path)]
 
 
 def ancestry_ensure(grid_ids: Iterable[int]) -> int:
@@ -183,13 +179,9 @@ def fold_all(*, progress: Progress | None = None) -> int:
 # -- visits ---------------------------------------------------------------------------------------------
 
 
-def _ancestors(path: str) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/") if part]
-
-
 def _spread(into: dict[tuple, Counter], path: str, key: tuple, counts: dict) -> None:
     """Add `counts` at `key` to the rows of every ancestor of the node at `path` (and the node's own)."""
-    for node in _ancestors(path):
+    for node in path_ids(path):
         into[(node, *key)].update(counts)
 
 
@@ -222,6 +214,7 @@ def visit_record(visit) -> None:
     from wangge.registry.models import Household
 
     day = timezone.localdate(visit.visited_at)
+    month = day.replace(day=1)
     met = visit.outcome == Outcome.MET
     days: dict[tuple, Counter] = defaultdict(Counter)
     months: dict[tuple, Counter] = defaultdict(Counter)
@@ -235,14 +228,14 @@ def visit_record(visit) -> None:
         after = (mine.filter(Q(visited_at__gt=at) | Q(visited_at=at, pk__gt=visit.pk))
                  .order_by("visited_at", "pk").values_list("visited_at", "grid__path").first())
         previous = _month(before) if before else NEVER
-        _spread(followers, visit.grid.path, (day.replace(day=1), previous), {"met": 1})
+        _spread(followers, visit.grid.path, (month, previous), {"met": 1})
         if after:
             later_at, later_path = after
             _spread(followers, later_path, (_month(later_at), previous), {"met": -1})
-            _spread(followers, later_path, (_month(later_at), day.replace(day=1)), {"met": 1})
+            _spread(followers, later_path, (_month(later_at), month), {"met": 1})
     counts = {"visits": 1, "met": int(met)}
     _spread(days, visit.grid.path, (day,), counts)
-    _spread(months, visit.grid.path, (day.replace(day=1),), counts)
+    _spread(months, visit.grid.path, (month,), counts)
     _upsert(VisitDay, ("day",), VISIT_METRICS, days)
     _upsert(VisitMonth, ("month",), VISIT_METRICS, months)
     _upsert(MetMonth, ("month", "previous"), ("met",), followers)
@@ -382,28 +375,37 @@ def _write_fresh(day: str, month: str, state: str) -> None:
     _sum_up(contributions.state_rows_sql(+1), STATE_KEYS, ("current",), states)
 
 
+@contextmanager
+def _rebuilding():
+    """The frame of a rebuild, inside its transaction: matters and visits held still, and on PostgreSQL
+    foreign keys checked as rows are written (TRUNCATE and ALTER TABLE refuse tables with checks still
+    deferred in the transaction), deferred again at the end."""
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    _lock_sources()
+    yield
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 @transaction.atomic
 def rollups_rebuild(*, progress: Progress | None = None) -> int:
     """Recompute every rollup from the matters and visits tables. Returns the number of matter day rows
     written."""
     say = progress or (lambda _message: None)
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        # TRUNCATE and ALTER TABLE refuse tables with foreign-key checks still deferred in this transaction:
-        # check as rows are written for the rest of it.
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    _lock_sources()
-    say("grid ancestry")
-    ancestry_rebuild()
-    say("counting matters")
-    _load(_write_fresh, DayCount, MonthCount, StateCount, also=[Delta])
-    say("counting visits")
-    _load(_write_fresh_visits, VisitDay, VisitMonth, MetMonth)
-    if postgres:
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {_table(Ancestry)}")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    with _rebuilding():
+        say("grid ancestry")
+        ancestry_rebuild()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {_table(Ancestry)}")
+        say("counting matters")
+        _load(_write_fresh, DayCount, MonthCount, StateCount, also=[Delta])
+        say("counting visits")
+        _load(_write_fresh_visits, VisitDay, VisitMonth, MetMonth)
     return DayCount.objects.count()
 
 
@@ -426,11 +428,8 @@ def visits_rebuild(*, progress: Progress | None = None) -> int:
     """Recompute the visit rollups alone from the visits table (a city whose matters rollups are sound).
     Returns the number of day rows written."""
     (progress or (lambda _message: None))("counting visits")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    _lock_sources()
-    _load(_write_fresh_visits, VisitDay, VisitMonth, MetMonth)
+    with _rebuilding():
+        _load(_write_fresh_visits, VisitDay, VisitMonth, MetMonth)
     return VisitDay.objects.count()
 
 
