@@ -21,9 +21,9 @@ P95_MS = 10
 
 
 def child() -> None:
-    import django
-
-    django.setup()
+    # Set up as a web worker is: Django and every app loaded by the WSGI module, which then freezes what it
+    # loaded out of the garbage collector's passes.
+    import wangge.config.wsgi  # noqa: F401, I001
     from django.contrib.auth import get_user_model
     from django.db import transaction
 

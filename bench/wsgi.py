@@ -1,8 +1,9 @@
-"""The WSGI application gunicorn serves in B1: wangge with the bench settings."""
+"""The WSGI application gunicorn serves in B1: wangge's own, with the bench settings."""
 
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-application = get_wsgi_application()
+
+from wangge.config.wsgi import application  # noqa: E402
+
+__all__ = ["application"]

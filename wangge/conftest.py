@@ -1,16 +1,19 @@
 import pytest
 from django.test import Client
 
-from wangge.matters import sla
+from wangge.matters import selectors, sla
 from wangge.testing.world import build_world
 
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar():
-    """The working calendar is cached for a minute in the process: each test reads its own holidays."""
+    """The working calendar and the categories are cached for a minute in the process: each test reads its
+    own holidays and categories."""
     sla.forget_calendar()
+    selectors.forget_categories()
     yield
     sla.forget_calendar()
+    selectors.forget_categories()
 
 
 @pytest.fixture

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
+import time
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from wangge.core import geo
 from wangge.core.errors import InvalidInput, NotFound, one_of
+from wangge.core.lookups import IdArray
 from wangge.core.text import normalize_query
 from wangge.people.access import VIEW, Scope, actor_scope
 from wangge.registry.models import GridNode
@@ -45,7 +47,7 @@ def matter_visible_q(scope: Scope) -> Q:
     # By node ids, not a join on the nodes' paths: each column compared with them can then use its own
     # index (the open-matter partial indexes of Matter.Meta), and the four ORed conditions a bitmap OR.
     nodes = scope.node_ids()
-    among = "any" if isinstance(nodes, list) else "in"  # a list as one array (core.lookups), else a subquery
+    among = "any" if isinstance(nodes, IdArray) else "in"  # one array (core.lookups), else a subquery
     q = Q(**{f"grid_id__{among}": nodes}) | Q(**{f"handling_grid_id__{among}": nodes})
     if scope.person_id is not None:
         q |= Q(assignee_id=scope.person_id)
@@ -77,8 +79,44 @@ class KeysFirst:
 
     def __getitem__(self, k: slice) -> list[Matter]:
         ids = list(self.qs.values_list("pk", flat=True)[k])
-        rows = _base().in_bulk(ids)
-        return [rows[pk] for pk in ids if pk in rows]
+        rows = _list_rows().in_bulk(ids)
+        categories = categories_by_id()
+        if any(m.category_id not in categories for m in rows.values()):
+            categories = categories_by_id(fresh=True)  # one added by another process this minute
+        page = [rows[pk] for pk in ids if pk in rows]
+        for matter in page:
+            if matter.category_id in categories:
+                matter.category = categories[matter.category_id]
+        return page
+
+
+def _list_rows() -> QuerySet[Matter]:
+    """A list row's matter with its grid and assignee: what every list shows (the console, the workbench, the
+    API's pages). Its category comes from `categories_by_id`, and its handling grid, shown only on the
+    matter's own page, is not loaded: each joined row is a model object Python builds, and on a page of 50
+    they were most of the page's time."""
+    return Matter.objects.select_related("grid", "assignee").defer("grid__boundary")
+
+
+# Every category by id, as this process last read them: (when, {id: category}).
+_categories: tuple[float, dict[int, Category]] | None = None
+_CATEGORIES_TTL_S = 60
+
+
+def categories_by_id(*, fresh: bool = False) -> dict[int, Category]:
+    """Every category (with its group) by id, re-read at most once a minute: a few dozen rows that change a
+    few times a year, which list rows take from here instead of joining one per row. A category saved or
+    deleted in this process is seen at once (`forget_categories`); other processes see it within the
+    minute, in list rows only: a matter's own page and every write read the category itself."""
+    global _categories
+    if fresh or _categories is None or time.monotonic() - _categories[0] > _CATEGORIES_TTL_S:
+        _categories = (time.monotonic(), Category.objects.select_related("parent").in_bulk())
+    return _categories[1]
+
+
+def forget_categories(**_signal) -> None:
+    global _categories
+    _categories = None
 
 
 def matter_list(

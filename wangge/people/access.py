@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from wangge.core.errors import NotFound, PermissionDenied
+from wangge.core.lookups import IdArray
 from wangge.registry.models import GridNode, Resident
 
 from .models import Duty, Role
@@ -103,7 +104,7 @@ class Scope:
         return q
 
     def node_ids(self, capability: str = VIEW):
-        """The ids of the nodes in the subtrees where `capability` holds: a list when there are at most
+        """The ids of the nodes in the subtrees where `capability` holds: an `IdArray` when there are at most
         INLINE_NODE_IDS of them, so that the database probes an index per node (a worker's queue of one
         micro-grid); else a subquery over the grid (a subdistrict's thousands of nodes), for a scan that
         checks each row against it. Not for an administrator (everything). Kept for the scope's life."""
@@ -111,7 +112,7 @@ class Scope:
             nodes = (GridNode.objects.filter(self.grid_q("", capability)).order_by()
                      .values_list("pk", flat=True))
             ids = list(nodes[: INLINE_NODE_IDS + 1]) if self.paths(capability) else []
-            self._node_ids[capability] = ids if len(ids) <= INLINE_NODE_IDS else nodes
+            self._node_ids[capability] = IdArray(ids) if len(ids) <= INLINE_NODE_IDS else nodes
         return self._node_ids[capability]
 
     def can(self, capability: str, grid) -> bool:

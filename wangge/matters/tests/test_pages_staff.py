@@ -580,3 +580,46 @@ def test_the_assignee_unmasks_the_callers_phone_from_the_matter_page(world):
     assert "13812345678" not in refused.content.decode() and 'role="alert"' in refused.content.decode()
     client.force_login(world.users["resident"])
     assert client.post(f"/matters/{matter.pk}/reporter/unmask/", {"reason": "x1"}).status_code == 404
+
+
+def row_of(html: str, matter: Matter) -> str:
+    return re.search(rf'<tr class="light-\w+" data-matter="{matter.pk}".*?</tr>', html, re.S).group(0)
+
+
+def test_list_rows_show_a_category_renamed_here_at_once_and_from_elsewhere_within_the_minute(world, monkeypatch):
+    from wangge.matters import selectors
+    from wangge.matters.models import Category
+
+    matter = report(world)
+    leader = client_for(world, "leader_A1")
+    category = Category.objects.get(pk=matter.category_id)
+    assert category.name in row_of(leader.get("/dispatch/").content.decode(), matter)
+    # Saved in this process (the admin, the taxonomy services): the next page shows it.
+    category.name = "楼道照明改名"
+    category.save()
+    assert "楼道照明改名" in row_of(leader.get("/dispatch/").content.decode(), matter)
+    # Written by another process: this one's copy is kept for the minute, then read again.
+    Category.objects.filter(pk=category.pk).update(name="另一进程改名")
+    assert "楼道照明改名" in row_of(leader.get("/dispatch/").content.decode(), matter)
+    later = selectors.time.monotonic() + selectors._CATEGORIES_TTL_S + 1
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: later)
+    assert "另一进程改名" in row_of(leader.get("/dispatch/").content.decode(), matter)
+
+
+def test_a_matter_in_a_category_added_elsewhere_is_listed_with_it(world):
+    from wangge.matters.models import Category
+
+    leader = client_for(world, "leader_A1")
+    first = report(world)
+    leader.get("/dispatch/")  # this process now holds the categories
+    original = Category.objects.get(pk=first.category_id)
+    # Another process adds a category (no signal here) and a matter in it.
+    added = Category.objects.bulk_create([Category(
+        code="added-elsewhere", name="他处新增类别", parent=original.parent, handler_role=original.handler_role,
+        handler_level=original.handler_level,
+    )])[0]
+    second = report(world, description="新类别的事项")
+    Matter.objects.filter(pk=second.pk).update(category=added)
+    html = leader.get("/dispatch/").content.decode()
+    assert listed(html) == {first.pk, second.pk}
+    assert "他处新增类别" in row_of(html, second)
