@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from wangge.core.errors import NotFound, PermissionDenied
 from wangge.core.lookups import IdArray
-from wangge.registry.models import GridNode, Resident
+from wangge.registry.models import GridNode, Resident, path_ids
 
 from .models import Duty, Role
 
@@ -131,7 +131,7 @@ class Scope:
         """Ids of the nodes above each grant root (visible for context, e.g. their organisations)."""
         ids: set[int] = set()
         for path in self.paths(VIEW):
-            ids.update(int(p) for p in path.strip("/").split("/") if p)
+            ids.update(path_ids(path))
         return ids
 
 
@@ -155,7 +155,7 @@ def scope_for(user, *, at=None) -> Scope:
                 .values_list("household_id", "household__unit__micro_grid__path").first())
         if home is not None:
             household_id, micro_path = home
-            chain = [int(p) for p in (micro_path or "").strip("/").split("/") if p]
+            chain = path_ids(micro_path or "")
     return Scope(
         user_id=user.pk,
         grants=grants,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from wangge.core.errors import InvalidInput, NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import ACTIVITIES, Scope, actor_scope
-from wangge.registry.models import GridNode
+from wangge.registry.models import GridNode, path_ids
 from wangge.registry.selectors import within_node
 
 from .models import TAKING_PLACE, Activity, Kind, SignUp, SignUpStatus, Status
@@ -135,8 +135,8 @@ def attendance_stats(*, actor, within: int | None = None, since: dt.date | None 
     attended = SignUp.objects.filter(activity__in=activities, status=SignUpStatus.ATTENDED)
     counter: Counter[int] = Counter()
     for path, n in attended.exclude(grid__isnull=True).values_list("grid__path").annotate(n=Count("id")):
-        for part in path.strip("/").split("/"):
-            counter[int(part)] += n
+        for node_id in path_ids(path):
+            counter[node_id] += n
     grids = GridNode.objects.filter(pk__in=list(counter))
     if not scope.is_admin:
         grids = grids.filter(scope.grid_q())

@@ -13,7 +13,7 @@ from wangge.core.errors import NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import ELECTIONS, VIEW, Scope, actor_scope, require
 from wangge.people.models import Membership
-from wangge.registry.models import GridNode, Resident
+from wangge.registry.models import GridNode, Resident, path_ids
 from wangge.registry.selectors import within_node
 
 from .models import Ballot, Basis, Election, Nomination, NominationStatus, Phase
@@ -64,7 +64,7 @@ def election_list(*, actor, phase: str | None = None, within: int | None = None,
     node = within_node(scope, within)
     if node is not None:
         qs = qs.filter(Q(community__path__startswith=node.path) | Q(pk__in=Election.objects.filter(
-            community_id__in=[int(p) for p in node.path.strip("/").split("/") if p]).values("pk")))
+            community_id__in=path_ids(node.path)).values("pk")))
     if q:
         needle = normalize_query(q)
         qs = qs.filter(Q(title__icontains=needle) | Q(description__icontains=needle))

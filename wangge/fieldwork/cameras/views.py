@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from wangge.core.errors import ApplicationError, InvalidInput
 from wangge.core.views import forbidden, form_id, refusals
 from wangge.people.access import CAMERAS, VIEW, request_scope
-from wangge.registry.models import Building, GridNode, Level
+from wangge.registry.models import Building, GridNode, Level, path_ids
 
 from . import selectors, services
 from .models import Kind, OwnerKind, Status
@@ -161,7 +161,7 @@ def coverage_page(request):
     if within is None and not scope.is_admin:
         roots = scope.paths(VIEW)
         if len(roots) == 1:
-            within = int(roots[0].strip("/").split("/")[-1])
+            within = path_ids(roots[0])[-1]
     cov = selectors.coverage(actor=scope, within=within)
     months = selectors.timeline(actor=scope, within=within, months=24)
     top = max((m.in_service for m in months), default=0) or 1

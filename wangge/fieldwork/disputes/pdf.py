@@ -19,14 +19,14 @@ from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from wangge.core.pdf import font as pdf_font
 from wangge.core.pdf import paragraph
-from wangge.registry.models import GridNode, Level
+from wangge.registry.models import GridNode, Level, path_ids
 
 from .models import Dispute, Side
 
 
 def committee_name(dispute: Dispute) -> str:
     """The mediation committee: the community's people's mediation committee (社区人民调解委员会)."""
-    ids = [int(p) for p in dispute.grid.path.strip("/").split("/") if p]
+    ids = path_ids(dispute.grid.path)
     community = GridNode.objects.filter(pk__in=ids, level=Level.COMMUNITY).first()
     return f"{(community or dispute.grid).name}人民调解委员会"
 

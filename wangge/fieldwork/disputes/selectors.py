@@ -9,7 +9,7 @@ from wangge.core.errors import InvalidInput, NotFound, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import MEDIATE, actor_scope, require
 from wangge.people.models import Person
-from wangge.registry.models import GridNode
+from wangge.registry.models import GridNode, path_ids
 from wangge.registry.selectors import within_node
 
 from .models import Dispute, Kind, Party, Session, Status
@@ -79,13 +79,13 @@ def mediator_choices(*, actor, grid: GridNode) -> list[Person]:
 
     scope = actor_scope(actor)
     leader = scope.is_admin or scope.can(SUPERVISE, grid)
-    ancestors = [p for p in grid.path.strip("/").split("/") if p]
+    ancestors = path_ids(grid.path)
     roles = [r for r, caps in ROLE_CAPABILITIES.items() if MEDIATE in caps]
     duties = Duty.objects.current().select_related("person", "grid")
     if leader:
         duties = duties.filter(scope.grid_q("grid__", VIEW))
     else:
-        duties = duties.filter(role__in=roles, grid_id__in=[int(a) for a in ancestors])
+        duties = duties.filter(role__in=roles, grid_id__in=ancestors)
     seen: dict[int, Person] = {}
     for duty in duties.order_by("grid__depth", "person__name")[:300]:
         seen.setdefault(duty.person_id, duty.person)

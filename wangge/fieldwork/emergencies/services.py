@@ -18,7 +18,7 @@ from wangge.core.text import clean_text
 from wangge.notify.services import emit, notify, sms_to_numbers
 from wangge.people.access import EMERGENCY, VIEW, Scope, actor_scope, require
 from wangge.people.models import Duty, Membership, Organisation, OrganisationKind, Person, Role
-from wangge.registry.models import Building, GridNode, Household, Level, Resident
+from wangge.registry.models import Building, GridNode, Household, Level, Resident, path_ids
 
 from . import selectors
 from .models import Emergency, HouseholdState, HouseholdStatus, Kind, Status, StatusChange
@@ -70,13 +70,13 @@ def place_label(emergency: Emergency, buildings: Iterable[Building]) -> str:
 
 
 def _common_grid(grids: list[GridNode]) -> GridNode:
-    paths = [[p for p in g.path.strip("/").split("/") if p] for g in grids]
+    paths = [path_ids(g.path) for g in grids]
     common = []
     for parts in zip(*paths, strict=False):
         if len(set(parts)) != 1:
             break
         common.append(parts[0])
-    return GridNode.objects.get(pk=int(common[-1]))
+    return GridNode.objects.get(pk=common[-1])
 
 
 # -- declare --------------------------------------------------------------------------------------------------
@@ -165,10 +165,10 @@ def _payload(emergency: Emergency, buildings: list[Building]) -> dict:
 def _workers(households: list[Household], buildings: list[Building]) -> list[Person]:
     node_ids: set[int] = set()
     for b in buildings:
-        node_ids.update(int(p) for p in b.estate_grid.path.strip("/").split("/") if p)
+        node_ids.update(path_ids(b.estate_grid.path))
     micro_ids = {h.unit.micro_grid_id for h in households if h.unit.micro_grid_id}
     for micro in GridNode.objects.filter(pk__in=micro_ids):
-        node_ids.update(int(p) for p in micro.path.strip("/").split("/") if p)
+        node_ids.update(path_ids(micro.path))
     duties = (Duty.objects.current().filter(grid_id__in=node_ids, role__in=WORKER_ROLES)
               .filter(grid__level__in=list(DECLARE_LEVELS)).select_related("person").order_by("grid__depth", "id"))
     return [d.person for d in duties]

@@ -23,7 +23,7 @@ from wangge.core.text import clean_text
 from wangge.notify.services import notify
 from wangge.people.access import GATE, ROLE_CAPABILITIES, ROSTER, Actor, Scope, actor_scope, require
 from wangge.people.models import Duty, Person
-from wangge.registry.models import GridNode, Level
+from wangge.registry.models import GridNode, Level, path_ids
 
 from . import conf
 from .coverage import gap_label, to_minute, uncovered
@@ -40,20 +40,16 @@ def roles_with(capability: str) -> list[str]:
     return [role for role, caps in ROLE_CAPABILITIES.items() if capability in caps]
 
 
-def _chain_ids(grid: GridNode) -> list[int]:
-    return [int(p) for p in grid.path.strip("/").split("/") if p]
-
-
 def guards_of(post: Post, *, at: dt.datetime | None = None):
     """Persons who may keep this post's gate: a current duty with the gate capability at its estate or
     above. Those at the estate itself first."""
-    duties = Duty.objects.current(at).filter(role__in=roles_with(GATE), grid_id__in=_chain_ids(post.estate))
+    duties = Duty.objects.current(at).filter(role__in=roles_with(GATE), grid_id__in=path_ids(post.estate.path))
     return Person.objects.filter(pk__in=duties.values("person_id")).order_by("name", "pk")
 
 
 def is_guard(post: Post, person_id: int, *, at: dt.datetime | None = None) -> bool:
     return Duty.objects.current(at).filter(
-        person_id=person_id, role__in=roles_with(GATE), grid_id__in=_chain_ids(post.estate)
+        person_id=person_id, role__in=roles_with(GATE), grid_id__in=path_ids(post.estate.path)
     ).exists()
 
 
@@ -62,7 +58,7 @@ def leaders_of(post: Post) -> list[Person]:
     grid above (the estate first, then its area grid, community …)."""
     if post.leader_id is not None:
         return [post.leader]
-    chain = _chain_ids(post.estate)
+    chain = path_ids(post.estate.path)
     duties = list(
         Duty.objects.current().filter(role__in=roles_with(ROSTER), grid_id__in=chain).select_related("person")
     )
@@ -182,7 +178,7 @@ def _check_leader(scope: Scope, estate: GridNode, leader_id: int | None) -> Pers
         return None
     leader = Person.objects.filter(pk=leader_id).first()
     if leader is None or not Duty.objects.current().filter(
-        person=leader, role__in=roles_with(ROSTER), grid_id__in=_chain_ids(estate)
+        person=leader, role__in=roles_with(ROSTER), grid_id__in=path_ids(estate.path)
     ).exists():
         raise InvalidInput.field("leader", "值守负责人应是在本小区有排班权限的人员（网格长、物业服务监督员等）")
     return leader

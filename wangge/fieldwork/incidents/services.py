@@ -18,7 +18,7 @@ from wangge.notify.services import notify
 from wangge.people.access import INCIDENTS, require
 from wangge.people.models import Duty, Organisation, OrganisationKind, Person, Role
 from wangge.registry import locate as locating
-from wangge.registry.models import GridNode, Household, Level
+from wangge.registry.models import GridNode, Household, Level, path_ids
 
 from .models import FINAL_STATUSES, OPEN_STATUSES, Event, FootageReview, Incident, Kind, Status
 
@@ -93,7 +93,7 @@ def _must_be_open(incident: Incident) -> None:
 def _handlers(incident: Incident, roles) -> list[Person]:
     """People on a current duty of one of `roles` at the incident's estate, above it or inside it."""
     estate_path = _estate_path(incident.grid)
-    ancestors = [int(p) for p in estate_path.strip("/").split("/") if p]
+    ancestors = path_ids(estate_path)
     duties = Duty.objects.current().filter(role__in=roles).filter(
         Q(grid_id__in=ancestors) | Q(grid__path__startswith=estate_path)
     ).select_related("person")

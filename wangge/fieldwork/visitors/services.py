@@ -21,7 +21,7 @@ from wangge.fieldwork.gates.models import Post
 from wangge.notify.services import notify
 from wangge.people.access import GATE, ROSTER, UNMASK, Actor, Scope, actor_scope, require
 from wangge.people.models import Person, PiiAccessLog
-from wangge.registry.models import GridNode, Household, Level, Unit
+from wangge.registry.models import GridNode, Household, Level, Unit, path_ids
 
 from .defaults import default_items
 from .models import CheckItem, Kind, Status, Visitor
@@ -50,7 +50,7 @@ def rules_source(grid: GridNode | None) -> GridNode | None:
     items; None when only the built-in default applies."""
     if grid is None:
         return None
-    chain = [int(p) for p in grid.path.strip("/").split("/") if p]
+    chain = path_ids(grid.path)
     holders = set(CheckItem.objects.filter(grid_id__in=chain).values_list("grid_id", flat=True).distinct())
     for node_id in reversed(chain):
         if node_id in holders:

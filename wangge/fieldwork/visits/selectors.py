@@ -20,7 +20,7 @@ from wangge.core.errors import NotFound, PermissionDenied, one_of
 from wangge.core.text import normalize_query
 from wangge.people.access import ROLE_CAPABILITIES, VIEW, VISIT, Scope, actor_scope
 from wangge.people.models import Duty
-from wangge.registry.models import CareFlag, GridNode, Household, Level, Occupancy, Resident
+from wangge.registry.models import CareFlag, GridNode, Household, Level, Occupancy, Resident, path_ids
 from wangge.registry.selectors import within_node
 
 from .models import DEFAULT_CARE_PERIOD_DAYS, DEFAULT_PERIOD_DAYS, Outcome, Visit, VisitPlan
@@ -73,7 +73,7 @@ class Rules:
     """Finds the rule for grid paths, reading every active plan on those paths in one query."""
 
     def __init__(self, paths):
-        ids = {int(p) for path in paths for p in path.strip("/").split("/") if p}
+        ids = {i for path in paths for i in path_ids(path)}
         plans = VisitPlan.objects.filter(active=True, grid_id__in=ids).select_related("grid") if ids else []
         self.by_grid = {
             p.grid_id: Rule(p.period_days, p.care_period_days, frozenset(p.care_flags or []), p.pk, p.grid.name)
@@ -84,7 +84,7 @@ class Rules:
     def for_path(self, path: str) -> Rule:
         rule = self._memo.get(path)
         if rule is None:
-            ids = [int(p) for p in path.strip("/").split("/") if p]
+            ids = path_ids(path)
             rule = next((self.by_grid[i] for i in reversed(ids) if i in self.by_grid), DEFAULT_RULE)
             self._memo[path] = rule
         return rule
@@ -332,7 +332,7 @@ def default_node(scope: Scope) -> GridNode | None:
     paths = scope.paths(VIEW)
     if not paths:
         return None
-    ids = [int(p) for p in paths[0].strip("/").split("/") if p]
+    ids = path_ids(paths[0])
     return GridNode.objects.filter(pk=ids[-1]).first()
 
 

@@ -22,7 +22,7 @@ from wangge.core.views import forbidden, form_id, is_htmx, refusals
 from wangge.matters import selectors as matter_selectors
 from wangge.matters.services import Actor
 from wangge.people.access import PLAN_VISITS, VIEW, VISIT, request_scope
-from wangge.registry.models import CareFlag, GridNode, Level
+from wangge.registry.models import CareFlag, GridNode, Level, path_ids
 
 from . import exporting, selectors, services
 from .models import Outcome
@@ -173,7 +173,7 @@ def coverage(request):
     if not scope.is_staff_scope:
         return forbidden(request, _("走访覆盖情况供网格工作人员查看。您当前没有在岗职责。"))
     c = selectors.coverage(actor=scope, within=form_id(request.GET.get("grid")))
-    chain = [int(p) for p in c.node.path.strip("/").split("/") if p]
+    chain = path_ids(c.node.path)
     crumbs = [n for n in GridNode.objects.filter(pk__in=chain).order_by("depth") if scope.can(VIEW, n)]
     return render(request, "visits/coverage.html", {
         "c": c, "crumbs": crumbs, "gaps": c.gaps[:GAPS_LIMIT], "more_gaps": max(0, len(c.gaps) - GAPS_LIMIT),

@@ -18,7 +18,7 @@ from wangge.core.text import normalize_query
 from wangge.matters.lifecycle import OPEN_STATES
 from wangge.matters.models import Matter
 from wangge.people.access import HALL, VIEW, Scope, actor_scope
-from wangge.registry.models import GridNode
+from wangge.registry.models import GridNode, path_ids
 from wangge.registry.selectors import within_node
 
 from .models import Hall, Item, ItemKind, ItemStatus, Session, SessionStatus
@@ -257,7 +257,7 @@ def suggestions(*, hall: Hall, now: dt.datetime | None = None, limit_difficult: 
     since = now - dt.timedelta(days=hall.collective_window_days)
     groups: dict[tuple[int, int], list[Matter]] = {}
     for m in base.filter(created_at__gte=since, created_at__lte=now).order_by("created_at", "id"):
-        ids = [int(p) for p in m.grid.path.strip("/").split("/") if p]
+        ids = path_ids(m.grid.path)
         node_id = next((i for i in ids if i in level_nodes), None)
         if node_id is None:
             continue

@@ -21,20 +21,17 @@ from wangge.matters.models import Matter
 from wangge.people.access import HALL, actor_scope, require
 from wangge.people.models import Duty, Organisation, Person
 from wangge.people.selectors import person_pick_list
+from wangge.registry.models import path_ids
 from wangge.registry.selectors import within_node
 
 from .models import Attendance, Invitation, MeetingRecord, Motion, MotionStatus, Resolution
-
-
-def _path_ids(path: str) -> list[int]:
-    return [int(p) for p in path.strip("/").split("/") if p]
 
 
 def near_q(community, prefix: str = "") -> Q:
     """Grid nodes inside the community or above it (the subdistrict's police station serves it too), for
     a row whose grid is `<prefix>grid`."""
     return (Q(**{f"{prefix}grid__path__startswith": community.path})
-            | Q(**{f"{prefix}grid_id__in": _path_ids(community.path)}))
+            | Q(**{f"{prefix}grid_id__in": path_ids(community.path)}))
 
 
 def persons_near_q(community, at: dt.datetime) -> Q:
@@ -186,7 +183,7 @@ def resolution_list(*, actor, within: int | None = None, q: str | None = None,
     node = within_node(scope, within)
     if node is not None:
         qs = qs.filter(Q(session__hall__community__path__startswith=node.path)
-                       | Q(session__hall__community_id__in=[int(p) for p in node.path.strip("/").split("/") if p]))
+                       | Q(session__hall__community_id__in=path_ids(node.path)))
     if session is not None:
         qs = qs.filter(session_id=session)
     if q:

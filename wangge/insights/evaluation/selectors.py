@@ -22,7 +22,7 @@ from wangge.insights.rollups.contributions import DONE_Q, FILED_Q, ON_TIME_Q
 from wangge.insights.rollups.selectors import Figures
 from wangge.matters.models import Matter, Rating
 from wangge.people.models import Membership, Organisation, OrganisationKind, Person
-from wangge.registry.models import LEVEL_ORDER, GridNode
+from wangge.registry.models import LEVEL_ORDER, GridNode, path_ids
 
 BY = {"grid": _("按网格"), "worker": _("按处置人"), "organisation": _("按处置单位")}
 # The composite score: each rate's weight; a rate with nothing to divide by is left out and the others
@@ -148,7 +148,7 @@ def organisation_members(organisation_ids) -> dict[int, int]:
 def handling_organisations(node: GridNode) -> QuerySet[Organisation]:
     """The organisations that handle matters at the node, above it (a police station serving the
     subdistrict) or below it."""
-    above = [int(p) for p in node.path.strip("/").split("/") if p]
+    above = path_ids(node.path)
     return Organisation.objects.filter(Q(grid__path__startswith=node.path) | Q(grid_id__in=above),
                                        kind__in=HANDLING_KINDS)
 

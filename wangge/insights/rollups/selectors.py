@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from wangge.core.months import month_start, next_month
 from wangge.matters.lifecycle import OPEN_STATES
-from wangge.registry.models import GridNode
+from wangge.registry.models import GridNode, path_ids
 
 from .models import (
     METRICS,
@@ -140,7 +140,7 @@ def _owner(ids: set[int]):
     """The function naming which of the nodes `ids` holds a node of materialised path `path` (or None)."""
 
     def owner(path: str) -> int | None:
-        return next((int(part) for part in path.strip("/").split("/") if int(part) in ids), None)
+        return next((node_id for node_id in path_ids(path) if node_id in ids), None)
 
     return owner
 
