@@ -200,9 +200,16 @@ class Writer:
         bulkload.put_back(self._restore, done)
         self._restore = []
 
+    # Vacuumed as well as analyzed: the matters table, which lists and queues read by index-only scans. Until a
+    # freshly written table is vacuumed its visibility map is empty, and those scans visit the heap row by row.
+    VACUUMED = frozenset({"matters_matter"})
+
     def analyze(self) -> None:
+        """After the commit: the planner's statistics of every table written. VACUUM runs outside a transaction
+        only (not when the caller holds one open, as a test does)."""
         qn = connection.ops.quote_name
+        vacuum = self.VACUUMED if not connection.in_atomic_block else frozenset()
         with connection.cursor() as c:
             for name, table in self.tables.items():
                 if table.count:
-                    c.execute(f"ANALYZE {qn(name)}")
+                    c.execute(f"{'VACUUM (ANALYZE)' if name in vacuum else 'ANALYZE'} {qn(name)}")

@@ -2,8 +2,8 @@
 
 `city_synthesize` checks the options, then in one transaction writes the registry and the people
 (`population`), the history of matters with their events, escalations, visits and disputes (`matters`,
-`fieldwork`), and — on PostgreSQL — rebuilds the indexes it set aside; after the commit it analyzes the
-tables and rebuilds the rollups. Bad options and an existing synthetic city are refused before anything
+`fieldwork`), and — on PostgreSQL — rebuilds the indexes it set aside; after the commit it vacuums the matters,
+analyzes the tables and rebuilds the rollups. Bad options and an existing synthetic city are refused before anything
 is written.
 """
 

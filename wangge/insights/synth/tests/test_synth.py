@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import shapely
 from django.core.management import call_command
+from django.db import connection
 from shapely.geometry import shape
 
 from wangge.core import geo, pii
@@ -255,6 +256,18 @@ def test_a_bad_option_is_named_and_nothing_is_written(options, field):
 def test_rollups_are_rebuilt_at_the_end():
     output = synth(households=100, matters=300, no_rollups=False)
     assert "统计汇总" in output
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM and the visibility map are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_the_matters_are_vacuumed_once_the_city_is_committed():
+    """Lists and queues read the matters by index-only scans, which visit the heap row by row until the table's
+    visibility map is set."""
+    synth(households=100, matters=300)
+    with connection.cursor() as c:
+        c.execute("SELECT relpages, relallvisible FROM pg_class WHERE relname = 'matters_matter'")
+        pages, visible = c.fetchone()
+    assert visible == pages > 0
 
 
 def test_the_fast_clock_agrees_with_the_calendar():
