@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from wangge.core.admin import ReadOnlyAdmin
 from wangge.core.pii import mask_phone
 
-from . import sla
 from .models import Category, CategoryAttribute, Comment, Escalation, Event, Holiday, Matter, Photo
 from .open311 import admin as _open311_admin  # noqa: F401  (registers Open311Client)
 
@@ -39,14 +38,6 @@ class HolidayAdmin(admin.ModelAdmin):
     list_display = ["date", "name", "is_workday"]
     list_filter = ["is_workday"]
     date_hierarchy = "date"
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        sla.forget_calendar()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        sla.forget_calendar()
 
 
 class EventInline(ReadOnlyAdmin, admin.TabularInline):

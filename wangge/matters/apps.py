@@ -8,10 +8,8 @@ class MattersConfig(AppConfig):
     verbose_name = _("关键小事")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        from . import selectors, sla
+        from .models import Category, Holiday
 
-        from . import selectors
-        from .models import Category
-
-        post_save.connect(selectors.forget_categories, sender=Category, dispatch_uid="matters.categories.saved")
-        post_delete.connect(selectors.forget_categories, sender=Category, dispatch_uid="matters.categories.deleted")
+        selectors.kept_categories.forget_on_change(Category, uid="matters.categories")
+        sla.kept_calendar.forget_on_change(Holiday, uid="matters.calendar")

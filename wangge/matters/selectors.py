@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
-import time
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from wangge.core import geo
 from wangge.core.errors import InvalidInput, NotFound, one_of
+from wangge.core.kept import Kept
 from wangge.core.lookups import IdArray
 from wangge.core.text import normalize_query
 from wangge.people.access import VIEW, Scope, actor_scope
@@ -98,25 +98,17 @@ def _list_rows() -> QuerySet[Matter]:
     return Matter.objects.select_related("grid", "assignee").defer("grid__boundary")
 
 
-# Every category by id, as this process last read them: (when, {id: category}).
-_categories: tuple[float, dict[int, Category]] | None = None
-_CATEGORIES_TTL_S = 60
+def _read_categories() -> dict[int, Category]:
+    return Category.objects.select_related("parent").in_bulk()
 
 
-def categories_by_id(*, fresh: bool = False) -> dict[int, Category]:
-    """Every category (with its group) by id, re-read at most once a minute: a few dozen rows that change a
-    few times a year, which list rows take from here instead of joining one per row. A category saved or
-    deleted in this process is seen at once (`forget_categories`); other processes see it within the
-    minute, in list rows only: a matter's own page and every write read the category itself."""
-    global _categories
-    if fresh or _categories is None or time.monotonic() - _categories[0] > _CATEGORIES_TTL_S:
-        _categories = (time.monotonic(), Category.objects.select_related("parent").in_bulk())
-    return _categories[1]
-
-
-def forget_categories(**_signal) -> None:
-    global _categories
-    _categories = None
+# Every category (with its group) by id: a few dozen rows that change a few times a year, which list rows take
+# from here instead of joining one per row. A category saved or deleted in this process is seen at once (the
+# signals connected in MattersConfig.ready); other processes see it within the minute, in list rows only: a
+# matter's own page and every write read the category itself.
+kept_categories = Kept(_read_categories)
+categories_by_id = kept_categories.get
+forget_categories = kept_categories.forget
 
 
 def matter_list(

@@ -3,34 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
+from wangge.core.kept import Kept
 from wangge.core.workclock import Calendar
 
 from .models import Category, Holiday, SlaUnit
 
-_cache: tuple[float, Calendar] | None = None
-_TTL_S = 60.0
+
+def _read_calendar() -> Calendar:
+    rows = list(Holiday.objects.values_list("date", "is_workday"))
+    return Calendar(
+        holidays=frozenset(d for d, work in rows if not work),
+        workdays=frozenset(d for d, work in rows if work),
+    )
 
 
-def calendar() -> Calendar:
-    """The working calendar, re-read at most once a minute (holidays change a few times a year)."""
-    global _cache
-    if _cache is None or time.monotonic() - _cache[0] > _TTL_S:
-        rows = list(Holiday.objects.values_list("date", "is_workday"))
-        _cache = (
-            time.monotonic(),
-            Calendar(
-                holidays=frozenset(d for d, work in rows if not work),
-                workdays=frozenset(d for d, work in rows if work),
-            ),
-        )
-    return _cache[1]
-
-
-def forget_calendar() -> None:
-    global _cache
-    _cache = None
+# The working calendar, re-read at most once a minute (holidays change a few times a year) and at once when a
+# holiday is saved or deleted in this process (connected in MattersConfig.ready).
+kept_calendar = Kept(_read_calendar)
+calendar = kept_calendar.get
+forget_calendar = kept_calendar.forget
 
 
 def deadline(category: Category, stage: str, start: dt.datetime) -> dt.datetime:

@@ -9,30 +9,34 @@ from .models import DayCount, Delta, MetMonth, MonthCount, StateCount, VisitDay,
 _FIGURES = ["received", "due", "done", "done_on_time", "closed", "rated", "breached"]
 
 
+class NodeRowsAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Rows kept per grid node: found by the node's name or code, listed with the node."""
+
+    list_select_related = ["node"]
+    search_fields = ["node__name", "node__code"]
+
+
 @admin.register(DayCount)
-class DayCountAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class DayCountAdmin(NodeRowsAdmin):
     list_display = ["node", "day", "category", "source", *_FIGURES]
     list_filter = ["source", "category"]
     list_select_related = ["node", "category"]
     date_hierarchy = "day"
-    search_fields = ["node__name", "node__code"]
 
 
 @admin.register(MonthCount)
-class MonthCountAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class MonthCountAdmin(NodeRowsAdmin):
     list_display = ["node", "month", "category", "source", *_FIGURES]
     list_filter = ["source", "category"]
     list_select_related = ["node", "category"]
     date_hierarchy = "month"
-    search_fields = ["node__name", "node__code"]
 
 
 @admin.register(StateCount)
-class StateCountAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class StateCountAdmin(NodeRowsAdmin):
     list_display = ["node", "category", "state", "breached", "count"]
     list_filter = ["state", "breached", "category"]
     list_select_related = ["node", "category"]
-    search_fields = ["node__name", "node__code"]
 
 
 @admin.register(Delta)
@@ -42,24 +46,18 @@ class DeltaAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(VisitDay)
-class VisitDayAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class VisitDayAdmin(NodeRowsAdmin):
     list_display = ["node", "day", "visits", "met"]
-    list_select_related = ["node"]
     date_hierarchy = "day"
-    search_fields = ["node__name", "node__code"]
 
 
 @admin.register(VisitMonth)
-class VisitMonthAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class VisitMonthAdmin(NodeRowsAdmin):
     list_display = ["node", "month", "visits", "met"]
-    list_select_related = ["node"]
     date_hierarchy = "month"
-    search_fields = ["node__name", "node__code"]
 
 
 @admin.register(MetMonth)
-class MetMonthAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class MetMonthAdmin(NodeRowsAdmin):
     list_display = ["node", "month", "previous", "met"]
-    list_select_related = ["node"]
     date_hierarchy = "month"
-    search_fields = ["node__name", "node__code"]

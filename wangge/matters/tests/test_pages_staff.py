@@ -587,6 +587,7 @@ def row_of(html: str, matter: Matter) -> str:
 
 
 def test_list_rows_show_a_category_renamed_here_at_once_and_from_elsewhere_within_the_minute(world, monkeypatch):
+    from wangge.core import kept
     from wangge.matters import selectors
     from wangge.matters.models import Category
 
@@ -601,8 +602,8 @@ def test_list_rows_show_a_category_renamed_here_at_once_and_from_elsewhere_withi
     # Written by another process: this one's copy is kept for the minute, then read again.
     Category.objects.filter(pk=category.pk).update(name="另一进程改名")
     assert "楼道照明改名" in row_of(leader.get("/dispatch/").content.decode(), matter)
-    later = selectors.time.monotonic() + selectors._CATEGORIES_TTL_S + 1
-    monkeypatch.setattr(selectors.time, "monotonic", lambda: later)
+    later = kept.time.monotonic() + selectors.kept_categories.ttl_s + 1
+    monkeypatch.setattr(kept.time, "monotonic", lambda: later)
     assert "另一进程改名" in row_of(leader.get("/dispatch/").content.decode(), matter)
 
 
