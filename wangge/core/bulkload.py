@@ -68,6 +68,10 @@ def set_aside(tables: list[str]) -> list[tuple[str, str]]:
     qn = connection.ops.quote_name
     indexes_back, unique_back, foreign_back = [], [], []
     with connection.cursor() as c:
+        # Check what the transaction wrote so far now: a table with foreign-key checks still pending (rows
+        # written earlier in it, checks deferred to the commit) cannot be altered.
+        c.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        c.execute("SET CONSTRAINTS ALL DEFERRED")
         for name in tables:
             c.execute(
                 "SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "

@@ -1,7 +1,7 @@
 """bulkload.insert writes what bulk_create writes (COPY on PostgreSQL), ids set on the objects."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 
 from wangge.core import bulkload
@@ -66,3 +66,15 @@ def test_insert_of_a_taken_id_number_is_an_integrity_error_and_writes_nothing(wo
     with pytest.raises(IntegrityError), transaction.atomic():
         bulkload.insert(Resident, people)
     assert Resident.objects.count() == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="indexes are set aside on PostgreSQL only")
+def test_a_table_written_earlier_in_the_transaction_can_be_set_aside_and_put_back(world):
+    """Rows written before, with their foreign-key checks deferred to the commit: PostgreSQL refuses to alter
+    a table with checks pending, so setting it aside checks them first."""
+    households = _pairs(world.households["A1em1"][0].unit, 900)
+    bulkload.insert(Household, households)
+    set_aside = bulkload.set_aside([Household._meta.db_table])
+    assert set_aside, "the households' indexes and constraints"
+    bulkload.put_back(set_aside)
+    assert Household.objects.filter(pk__in=[h.pk for h in households]).count() == 3

@@ -117,6 +117,14 @@ def _seconds_sql(column: str) -> str:
     return f"CAST(strftime('%%s', {column}) AS INTEGER)"
 
 
+# Metrics that outgrow INTEGER: a city's seconds of handling in a month pass 2^31.
+WIDE = frozenset({"handling_s"})
+
+
+def sql_type(metric: str) -> str:
+    return "BIGINT" if metric in WIDE else "INTEGER"
+
+
 def _in(values) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"  # fixed state codes, never user input
 
@@ -151,7 +159,8 @@ def period_rows_sql(sign: int, where: str = "TRUE") -> tuple[str, list]:
     table = "matters_matter"
 
     def select(day: str, values: dict, condition: str) -> str:
-        sums = ", ".join(f"{sign} * SUM({values[metric]}) AS {metric}" for metric in METRICS)
+        sums = ", ".join(f"CAST({sign} * SUM({values[metric]}) AS {sql_type(metric)}) AS {metric}"
+                         for metric in METRICS)
         return (f"SELECT m.grid_id, m.category_id, m.source, {day} AS day, {sums} FROM {table} m "
                 f"WHERE ({where}) AND {condition} GROUP BY m.grid_id, m.category_id, m.source, {day}")
 

@@ -332,8 +332,4 @@ def city_delete(district: GridNode) -> dict[str, int]:
             if c.rowcount:
                 counts[model._meta.db_table] = c.rowcount
             c.execute(f"DROP TABLE {name}")
-        if connection.vendor == "postgresql":
-            # Check the foreign keys now: tables with pending checks cannot lose their indexes (bulk.py).
-            c.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            c.execute("SET CONSTRAINTS ALL DEFERRED")
     return counts
