@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from wangge.core.errors import NotFound, PermissionDenied
-from wangge.core.lookups import IdArray
-from wangge.registry.models import GridNode, Resident, path_ids
+from wangge.registry.models import LEVEL_ORDER, GridNode, Level, Resident, path_ids
 
 from .models import Duty, Role
 
@@ -44,8 +43,9 @@ VENUES = "venues.manage"  # keep venues and decide their bookings
 ELECTIONS = "elections.run"  # run an awards election: nominations, voting window, results
 NOTICES = "notices.publish"  # publish notices to residents
 
-# Up to this many node ids, Scope.node_ids gives a list, else a subquery.
-INLINE_NODE_IDS = 2000
+# Subtrees rooted at these levels (a community and below: a few hundred nodes) are compared node by node;
+# larger ones (a subdistrict's thousands) as a set the database checks rows against (Scope.few_nodes).
+FEW_NODES_LEVELS = frozenset(LEVEL_ORDER[LEVEL_ORDER.index(Level.COMMUNITY):])
 
 _LEAD = {VIEW, EDIT_REGISTRY, UNMASK, MANAGE_PEOPLE, DISPATCH, SUPERVISE,
          VISIT, PLAN_VISITS, MEDIATE, GATE, ROSTER, CAMERAS, INCIDENTS, EMERGENCY,
@@ -71,6 +71,7 @@ class Grant:
     path: str
     role: str
     grid_id: int
+    level: str = ""  # the grid node's; unknown is taken as a large subtree
 
 
 @dataclass
@@ -81,8 +82,6 @@ class Scope:
     person_id: int | None = None
     household_id: int | None = None
     household_chain: list[int] = field(default_factory=list)
-    # node_ids() per capability: a scope is taken once per request, as its duties stood then.
-    _node_ids: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- what the grants allow -------------------------------------------------------------------
     def paths(self, capability: str = VIEW) -> list[str]:
@@ -103,17 +102,17 @@ class Scope:
             q |= Q(**{f"{prefix}path__startswith": path})
         return q
 
-    def node_ids(self, capability: str = VIEW):
-        """The ids of the nodes in the subtrees where `capability` holds: an `IdArray` when there are at most
-        INLINE_NODE_IDS of them, so that the database probes an index per node (a worker's queue of one
-        micro-grid); else a subquery over the grid (a subdistrict's thousands of nodes), for a scan that
-        checks each row against it. Not for an administrator (everything). Kept for the scope's life."""
-        if capability not in self._node_ids:
-            nodes = (GridNode.objects.filter(self.grid_q("", capability)).order_by()
-                     .values_list("pk", flat=True))
-            ids = list(nodes[: INLINE_NODE_IDS + 1]) if self.paths(capability) else []
-            self._node_ids[capability] = IdArray(ids) if len(ids) <= INLINE_NODE_IDS else nodes
-        return self._node_ids[capability]
+    def node_ids(self, capability: str = VIEW) -> QuerySet:
+        """The ids of the nodes in the subtrees where `capability` holds, as a subquery: the database finds
+        them inside the query that compares with them. Not for an administrator (everything)."""
+        return GridNode.objects.filter(self.grid_q("", capability)).order_by().values("pk")
+
+    def few_nodes(self, capability: str = VIEW) -> bool:
+        """Whether every subtree where `capability` holds is rooted at a community or below: a few hundred
+        nodes at most, which the database best probes an index for one by one (`field__any`, a worker's
+        queue); a subdistrict's thousands are better checked as a set against each row (`field__in`)."""
+        roots = set(self.paths(capability))
+        return all(g.level in FEW_NODES_LEVELS for g in self.grants if g.path in roots)
 
     def can(self, capability: str, grid) -> bool:
         if self.is_admin:
@@ -146,7 +145,7 @@ def scope_for(user, *, at=None) -> Scope:
     if person is None:
         return Scope(user_id=user.pk)
     duties = Duty.objects.current(at or timezone.now()).filter(person=person).order_by()
-    grants = [Grant(*row) for row in duties.values_list("grid__path", "role", "grid_id")]
+    grants = [Grant(*row) for row in duties.values_list("grid__path", "role", "grid_id", "grid__level")]
     household_id = None
     chain: list[int] = []
     # A resident who has left their household (moved away, died) no longer sees it.

@@ -30,21 +30,16 @@ def test_any_on_a_foreign_key_id_column(world):
     assert not Matter.objects.filter(grid_id__any=[10**9]).exists()
 
 
-def test_an_id_array_matches_what_its_list_matches_and_can_be_used_again(world):
-    from wangge.core.lookups import IdArray
+def test_any_of_a_subquery_matches_what_in_matches_inside_the_same_query(world, django_assert_num_queries):
+    from wangge.testing.matters import report
 
-    ids = [world.grid("A1").pk, world.grid("B").pk, world.grid("A1em2").pk]
-    array = IdArray(ids)
-    assert set(GridNode.objects.filter(pk__any=array)) == set(GridNode.objects.filter(pk__in=ids))
-    # The same array in a second query, and in both arms of an OR.
-    either = GridNode.objects.filter(Q(pk__any=array) | Q(parent_id__any=array))
-    assert set(either) == set(GridNode.objects.filter(Q(pk__in=ids) | Q(parent_id__in=ids)))
-    assert not GridNode.objects.filter(pk__any=IdArray([])).exists()
-
-
-def test_an_id_array_takes_only_whole_numbers():
-    from wangge.core.lookups import IdArray
-
-    assert IdArray(["7", 8]).literal == "{7,8}"
-    with pytest.raises(ValueError):
-        IdArray(["7); DROP TABLE x; --"])
+    matter = report(world)
+    under_a = GridNode.objects.filter(path__startswith=world.grid("A").path).values("pk")
+    under_b = GridNode.objects.filter(path__startswith=world.grid("B").path).values("pk")
+    with django_assert_num_queries(1):
+        assert list(Matter.objects.filter(grid_id__any=under_a)) == [matter]
+    assert not Matter.objects.filter(grid_id__any=under_b).exists()
+    either = Matter.objects.filter(Q(grid_id__any=under_b) | Q(handling_grid_id__any=under_a))
+    assert list(either) == list(Matter.objects.filter(Q(grid_id__in=under_b) | Q(handling_grid_id__in=under_a)))
+    nowhere = GridNode.objects.filter(pk__any=GridNode.objects.none().values("pk"))
+    assert not nowhere.exists()

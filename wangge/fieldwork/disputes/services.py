@@ -169,7 +169,7 @@ def _mediators(actor: Actor, grid: GridNode, ids, *, at) -> list[Person]:
 def _grant(duty: Duty):
     from wangge.people.access import Grant
 
-    return Grant(duty.grid.path, duty.role, duty.grid_id)
+    return Grant(duty.grid.path, duty.role, duty.grid_id, duty.grid.level)
 
 
 @transaction.atomic

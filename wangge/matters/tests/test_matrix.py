@@ -8,6 +8,7 @@ from wangge.matters import services
 from wangge.matters.models import Comment, Event, Matter
 from wangge.people import access
 from wangge.people.tests.test_permission_matrix import ROOTS
+from wangge.registry.models import LEVEL_ORDER
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +39,12 @@ def visible(world, user_key, matter: Matter) -> bool:
     return person is not None and matter.assignee_id == person.pk
 
 
-@pytest.mark.parametrize("inline", [True, False], ids=["node-ids-listed", "node-ids-subquery"])
+@pytest.mark.parametrize("few", [True, False], ids=["nodes-one-by-one", "nodes-as-a-set"])
 @pytest.mark.parametrize("user_key", list(ROOTS))
-def test_lists_and_details_follow_the_scope(world, api, matters, user_key, inline, monkeypatch):
-    # A scope's nodes are compared by a list of ids, or past INLINE_NODE_IDS of them by a subquery.
-    monkeypatch.setattr(access, "INLINE_NODE_IDS", access.INLINE_NODE_IDS if inline else 0)
+def test_lists_and_details_follow_the_scope(world, api, matters, user_key, few, monkeypatch):
+    # A scope's nodes are compared one by one (`__any`, an array on PostgreSQL) when its subtrees are rooted
+    # at a community or below, else as a set (`__in`): every scope here, both ways.
+    monkeypatch.setattr(access, "FEW_NODES_LEVELS", frozenset(LEVEL_ORDER) if few else frozenset())
     client = api(user_key)
     got = {m["id"] for m in client.get("/api/v1/matters", {"page_size": 500}).json()["items"]}
     expected = {m.pk for m in Matter.objects.all() if visible(world, user_key, m)}
