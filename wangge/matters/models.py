@@ -180,14 +180,19 @@ _OPEN = Q(state__in=sorted(OPEN_STATES))
 class Matter(TenantModel, Searchable):
     search_pinyin = False
 
-    category = models.ForeignKey(Category, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="matters")
+    # The foreign keys that lead one of Meta.indexes (category, grid, assignee) have no index of their own,
+    # and those seldom set (open311_client, supervised_by, merged_into) index only their rows that are: each
+    # index is one more write per matter written and minutes of a ten-million-matter load.
+    category = models.ForeignKey(Category, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="matters",
+                                 db_index=False)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.REPORTED)
     description = models.TextField(_("描述"), max_length=2000)
     attributes = models.JSONField(_("附加信息"), default=dict, blank=True)
     # Where: the grid node it was located to (a micro-grid when the point or unit says so), and either a
     # WGS84 point, a unit (and household), or both.
-    grid = models.ForeignKey("registry.GridNode", verbose_name=_("网格"), on_delete=models.PROTECT, related_name="matters")
+    grid = models.ForeignKey("registry.GridNode", verbose_name=_("网格"), on_delete=models.PROTECT, related_name="matters",
+                             db_index=False)
     unit = models.ForeignKey(
         "registry.Unit", verbose_name=_("单元"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -208,14 +213,16 @@ class Matter(TenantModel, Searchable):
     anonymous = models.BooleanField(_("对公众匿名"), default=False)
     open311_client = models.ForeignKey(
         "matters.Open311Client", verbose_name=_("Open311 客户端"), on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     device_id = models.CharField(_("设备标识"), max_length=100, blank=True)
-    token = models.CharField(_("回执令牌"), max_length=24, unique=True, default=_public_token, editable=False)
+    # Unique by a constraint (Meta), not `unique=True`, which on PostgreSQL adds a second index for LIKE
+    # searches that a token never needs.
+    token = models.CharField(_("回执令牌"), max_length=24, default=_public_token, editable=False)
     # Handling: the person on it now, the duty they were found by, and how far it has climbed.
     assignee = models.ForeignKey(
         "people.Person", verbose_name=_("处置人"), on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="assigned_matters",
+        related_name="assigned_matters", db_index=False,
     )
     assignee_role = models.CharField(_("处置职责"), max_length=32, choices=Role.choices, blank=True)
     handling_grid = models.ForeignKey(
@@ -234,7 +241,8 @@ class Matter(TenantModel, Searchable):
     resolve_due = models.DateTimeField(_("处置时限"), null=True, blank=True)
     supervised_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
     supervised_by = models.ForeignKey(
-        "people.Person", verbose_name=_("督办人"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "people.Person", verbose_name=_("督办人"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     rating = models.CharField(_("评价"), max_length=16, choices=Rating.choices, blank=True)
     rating_comment = models.CharField(_("评价意见"), max_length=500, blank=True)
@@ -242,7 +250,8 @@ class Matter(TenantModel, Searchable):
     reopened = models.BooleanField(_("已因不满意重启"), default=False)
     rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("合并到"), on_delete=models.SET_NULL, null=True, blank=True, related_name="merged"
+        "self", verbose_name=_("合并到"), on_delete=models.SET_NULL, null=True, blank=True, related_name="merged",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("上报时间"), db_index=True)
     updated_at = models.DateTimeField(_("更新时间"))
@@ -263,8 +272,14 @@ class Matter(TenantModel, Searchable):
             models.Index(fields=["deadline", "id"], condition=_OPEN, name="matter_open_by_deadline"),
             models.Index(fields=["grid", "deadline"], condition=_OPEN, name="matter_open_in_grid"),
             models.Index(fields=["handling_grid", "deadline"], condition=_OPEN, name="matter_open_handled_in"),
+            # Seldom set: only the rows where they are.
+            models.Index(fields=["open311_client"], condition=Q(open311_client__isnull=False),
+                         name="matter_open311_client"),
+            models.Index(fields=["supervised_by"], condition=Q(supervised_by__isnull=False), name="matter_supervised_by"),
+            models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="matter_merged_into"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["token"], name="matter_token_unique"),
             models.CheckConstraint(
                 condition=Q(lon__isnull=True, lat__isnull=True) | Q(lon__isnull=False, lat__isnull=False),
                 name="matter_point_whole",
@@ -287,7 +302,9 @@ class Matter(TenantModel, Searchable):
 class Event(models.Model):
     """One step of a matter: append-only. `seq` orders a matter's events without relying on clocks."""
 
-    matter = models.ForeignKey(Matter, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="events")
+    # No index of its own: the unique (matter, seq) constraint leads with it.
+    matter = models.ForeignKey(Matter, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="events",
+                               db_index=False)
     seq = models.PositiveIntegerField(_("序号"))
     at = models.DateTimeField(_("时间"))
     action = models.CharField(_("动作"), max_length=20)
@@ -374,7 +391,9 @@ class Escalation(models.Model):
     """A breached deadline and what was done about it. Unique per (matter, deadline): however many
     sweeps run at once, or crash and rerun, one breach escalates once."""
 
-    matter = models.ForeignKey(Matter, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="escalations")
+    # No index of its own: the unique (matter, deadline_seq) constraint leads with it.
+    matter = models.ForeignKey(Matter, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="escalations",
+                               db_index=False)
     deadline_seq = models.PositiveIntegerField()
     stage = models.CharField(_("环节"), max_length=16, choices=Stage.choices)
     deadline = models.DateTimeField(_("原时限"))
