@@ -65,12 +65,12 @@ def _base() -> QuerySet[Matter]:
 
 
 class KeysFirst:
-    """A matters queryset, sliced in two steps in one query: the slice's ids (its filters and order over the
-    matters table alone, so the database picks the few open matters in a scope by their indexes, sorts them
-    and stops), then those rows with their grid and assignee. A subquery with a LIMIT cannot be merged into
-    the outer join, so the database still takes the ids first. In one step the database joins before it
-    sorts: on ten million matters a grid leader's first page took 20 ms instead of 1. Takes what a
-    Paginator gives it: `count()` and slices."""
+    """A matters queryset, sliced ids first, in one query: the slice's ids are a subquery over the matters
+    table alone (its filters and order, so the database picks the few open matters in a scope by their
+    indexes, sorts them and stops), and only those rows are joined to their grid and assignee. A subquery
+    with a LIMIT cannot be merged into the outer join, so the database takes the ids first. Written as one
+    plain join, the database joined before it sorted: on ten million matters a grid leader's first page
+    took 20 ms instead of 1. Takes what a Paginator gives it: `count()` and slices."""
 
     def __init__(self, qs: QuerySet[Matter]):
         self.qs = qs
