@@ -16,11 +16,10 @@ _ONE_DAY = dt.timedelta(days=1)
 
 
 def working_calendar() -> Calendar:
-    """The working calendar, read afresh (a few rows) so a holiday just entered counts at once."""
-    from wangge.matters.models import Holiday
+    """The working calendar (matters.sla's), read afresh (a few rows) so a holiday just entered counts at once."""
+    from wangge.matters import sla
 
-    rows = list(Holiday.objects.values_list("date", "is_workday"))
-    return Calendar(holidays={d for d, work in rows if not work}, workdays={d for d, work in rows if work})
+    return sla.calendar(fresh=True)
 
 
 def rule_date(year: int, month: int, *, day_of_month: int, on_non_working_day: str, calendar: Calendar) -> dt.date:

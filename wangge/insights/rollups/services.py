@@ -361,11 +361,11 @@ def _levels(own: str, keys: tuple[str, ...], metrics: tuple[str, ...], write: Ca
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MIN(depth), MAX(depth) FROM {nodes}")
         top, bottom = cursor.fetchone()
-        below = None
+        below, below_is_view = None, False
         for depth in range(bottom if bottom is not None else -1, (top or 0) - 1, -1):
             level = f"wangge_rollup_level{depth}"
-            _drop(level)
-            if below is None:
+            is_view = below is None
+            if is_view:
                 cursor.execute(f"CREATE TEMPORARY VIEW {level} AS SELECT s.node_id, {key_cols}, {values} "
                                f"FROM {own} s WHERE s.depth = {int(depth)}")
             else:
@@ -378,23 +378,16 @@ def _levels(own: str, keys: tuple[str, ...], metrics: tuple[str, ...], write: Ca
                 )
             write(level)
             if below:
-                _drop(below)
-            below = level
+                _drop(below, view=below_is_view)
+            below, below_is_view = level, is_view
         if below:
-            _drop(below)
+            _drop(below, view=below_is_view)
 
 
-def _drop(relation: str) -> None:
-    """Drop a temporary table or view of the rebuild, if it is there."""
+def _drop(relation: str, *, view: bool = False) -> None:
+    """Drop a temporary table (or view) of the rebuild."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT relkind FROM pg_class WHERE relname = %s AND relpersistence = 't' "
-                           "AND pg_table_is_visible(oid)", [relation])
-        else:
-            cursor.execute("SELECT type FROM sqlite_temp_master WHERE name = %s", [relation])
-        row = cursor.fetchone()
-        if row:
-            cursor.execute(f"DROP {'VIEW' if row[0] in ('v', 'view') else 'TABLE'} {relation}")
+        cursor.execute(f"DROP {'VIEW' if view else 'TABLE'} {relation}")
 
 
 PERIOD_KEYS = ("category_id", "source")  # and the day or the month
