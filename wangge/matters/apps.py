@@ -9,7 +9,8 @@ class MattersConfig(AppConfig):
 
     def ready(self) -> None:
         from . import selectors, sla
-        from .models import Category, Holiday
+        from .models import Category, CategoryAttribute, Holiday
 
         selectors.kept_categories.forget_on_change(Category, uid="matters.categories")
+        selectors.kept_report_categories.forget_on_change(Category, CategoryAttribute, uid="matters.report_categories")
         sla.kept_calendar.forget_on_change(Holiday, uid="matters.calendar")

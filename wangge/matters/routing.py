@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from wangge.people.models import Duty, Person, Role
-from wangge.registry.models import LEVEL_ORDER, GridNode, Level
+from wangge.registry.models import LEVEL_ORDER, GridNode, Level, path_ids
 
 from .models import Category
 
@@ -43,67 +43,66 @@ def rank(grid: GridNode | None, role: str) -> tuple[int, int]:
     return (-grid.depth, _ROLE_RANK.get(role, 0))
 
 
-def chain(grid: GridNode, ancestors: list[GridNode] | None = None) -> list[GridNode]:
-    """The node and its ancestors, nearest first; `ancestors` (top first) when the caller has them."""
-    if ancestors is not None:
-        return [grid, *reversed(ancestors)]
-    ids = grid.ancestor_ids()
-    nodes = {n.pk: n for n in GridNode.objects.filter(pk__in=ids).defer("boundary")}
-    return [grid, *(nodes[i] for i in reversed(ids) if i in nodes)]
+def chain_ids(grid: GridNode) -> list[int]:
+    """The node's id and its ancestors' ids, nearest first, from its materialised path (no query)."""
+    return path_ids(grid.path)[::-1]
 
 
-def _duties(nodes: list[GridNode], roles, at) -> list[Duty]:
+def _duties(grid_ids: list[int], roles, at) -> list[Duty]:
     return list(
         Duty.objects.current(at)
-        .filter(grid__in=nodes, role__in=list(roles))
+        .filter(grid_id__in=grid_ids, role__in=list(roles))
         .select_related("person", "organisation", "grid")
         .defer("grid__boundary")
         .order_by("start", "id")
     )
 
 
-def route(category: Category, grid: GridNode, *, at=None, ancestors: list[GridNode] | None = None) -> Handler | None:
+def route(category: Category, grid: GridNode, *, at=None) -> Handler | None:
     """The person who should handle a new matter of `category` located at `grid`, or None when nobody
-    holds any duty up the chain (the matter waits for a dispatcher). `ancestors`, top first, when known."""
+    holds any duty up the chain (the matter waits for a dispatcher). One query: the duties up the chain,
+    each with its grid (whose level the rule is checked against)."""
     at = at or timezone.now()
-    nodes = chain(grid, ancestors)
+    ids = chain_ids(grid)
     start_level = LEVEL_ORDER.index(category.handler_level)
-    # The rule's level or above: a lift is the estate's property company's, even if reported in a unit.
-    eligible = [n for n in nodes if LEVEL_ORDER.index(n.level) <= start_level]
     roles = {category.handler_role, Role.GRID_LEADER, Role.TWO_COMMITTEE_MEMBER}
     if category.handler_org_kind:
         roles.add(Role.JOINT_UNIT_LIAISON)
-    duties = _duties(nodes, roles, at)
+    duties = _duties(ids, roles, at)
 
-    def first(candidates, match) -> Handler | None:
-        for node in candidates:
+    def first(match) -> Handler | None:
+        """The nearest node's first duty that matches (the earliest started)."""
+        for node_id in ids:
             for duty in duties:
-                if duty.grid_id == node.pk and match(duty):
-                    return Handler(duty.person, duty.role, node)
+                if duty.grid_id == node_id and match(duty):
+                    return Handler(duty.person, duty.role, duty.grid)
         return None
+
+    def eligible(duty: Duty) -> bool:
+        # The rule's level or above: a lift is the estate's property company's, even if reported in a unit.
+        return LEVEL_ORDER.index(duty.grid.level) <= start_level
 
     if category.handler_org_kind:
         found = first(
-            eligible,
-            lambda d: d.role == Role.JOINT_UNIT_LIAISON
+            lambda d: eligible(d)
+            and d.role == Role.JOINT_UNIT_LIAISON
             and d.organisation is not None
             and d.organisation.kind == category.handler_org_kind,
         )
     else:
-        found = first(eligible, lambda d: d.role == category.handler_role)
+        found = first(lambda d: eligible(d) and d.role == category.handler_role)
     return (
         found
-        or first(nodes, lambda d: d.role == Role.GRID_LEADER)
-        or first([n for n in nodes if n.level == Level.COMMUNITY], lambda d: d.role == Role.TWO_COMMITTEE_MEMBER)
+        or first(lambda d: d.role == Role.GRID_LEADER)
+        or first(lambda d: d.grid.level == Level.COMMUNITY and d.role == Role.TWO_COMMITTEE_MEMBER)
     )
 
 
 def ladder(grid: GridNode, *, at=None) -> list[Handler]:
     """Everyone a matter at `grid` may climb to, lowest first."""
-    nodes = chain(grid)
     handlers = [
         Handler(d.person, d.role, d.grid)
-        for d in _duties(nodes, LADDER_ROLES, at or timezone.now())
+        for d in _duties(chain_ids(grid), LADDER_ROLES, at or timezone.now())
         if d.role != Role.TWO_COMMITTEE_MEMBER or d.grid.level in (Level.COMMUNITY, Level.SUBDISTRICT)
     ]
     # The subdistrict's rung: whoever leads there.

@@ -112,6 +112,20 @@ categories_by_id = kept_categories.get
 forget_categories = kept_categories.forget
 
 
+def _read_report_categories() -> dict[str, Category]:
+    return {
+        c.code: c
+        for c in Category.objects.filter(active=True, children__isnull=True).prefetch_related("attributes")
+    }
+
+
+# The categories a report may name (active, with no sub-categories), by code, with their extra questions: read
+# on every report from every channel. A category or question saved or deleted in this process is seen at once;
+# other processes see it within the minute (one deactivated elsewhere is still accepted for up to that minute).
+kept_report_categories = Kept(_read_report_categories)
+report_categories = kept_report_categories.get
+
+
 def matter_list(
     *, actor, state: list[str] | None = None, category: str | None = None, within: int | None = None,
     overdue: bool | None = None, source: str | None = None, q: str | None = None, assignee: int | None = None,

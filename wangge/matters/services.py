@@ -27,7 +27,7 @@ from wangge.people.models import Duty, Person, PiiAccessLog
 from wangge.registry import locate as locating
 from wangge.registry.models import GridNode, Household, Unit
 
-from . import lifecycle, routing, signals, sla
+from . import lifecycle, routing, selectors, signals, sla
 from .lifecycle import ACTIONS, ASSIGNEE, DISPATCHER, REPORTER, STAGE_OF, IllegalTransition
 from .models import (
     AttributeType,
@@ -92,7 +92,16 @@ def _event(matter: Matter, action: str, actor: Actor, *, at, from_state="", to_s
     """Record an event: the matter's next `seq`, unless given (a matter being created knows its own)."""
     if seq is None:
         seq = (matter.events.aggregate(m=Max("seq"))["m"] or 0) + 1
-    return Event.objects.create(
+    event = _new_event(matter, action, actor, at=at, from_state=from_state, to_state=to_state, note=note, data=data,
+                       public=public, seq=seq)
+    event.save(force_insert=True)
+    return event
+
+
+def _new_event(matter: Matter, action: str, actor: Actor, *, at, seq: int, from_state="", to_state="", note="",
+               data=None, public=True) -> Event:
+    """An event not yet saved: for a caller that writes several at once."""
+    return Event(
         matter=matter, seq=seq, at=at, action=action, from_state=from_state, to_state=to_state,
         actor_user_id=actor.user_id, actor_label=actor.label[:60], note=note, data=data or {}, public=public,
     )
@@ -177,10 +186,12 @@ class Report:
 
 
 def category_for_report(code) -> Category:
+    """The active leaf category `code` names, with its extra questions, from the process's kept copy (read
+    again at once when the code is not in it: a category added elsewhere this minute)."""
     if not isinstance(code, str) or not code.strip():
         raise InvalidInput.field("category", "请选择事项类别")
-    category = (Category.objects.filter(code=code.strip(), active=True, children__isnull=True)
-                .prefetch_related("attributes").first())
+    code = code.strip()
+    category = selectors.report_categories().get(code) or selectors.report_categories(fresh=True).get(code)
     if category is None:
         raise InvalidInput.field("category", f"未知的事项类别 {code!r}")
     return category
@@ -238,11 +249,10 @@ def clean_attributes(category: Category, values: dict | None, *, field_prefix: s
 
 
 def _place(report: Report, actor: Actor) -> tuple[
-    GridNode, list[GridNode] | None, Unit | None, Household | None, float | None, float | None
+    GridNode, Unit | None, Household | None, float | None, float | None
 ]:
-    """The grid node from the unit (its micro-grid) or from the point, and the node's ancestors when the
-    point gave them (top first); the unit wins when both are given."""
-    unit = household = ancestors = None
+    """The grid node from the unit (its micro-grid) or from the point; the unit wins when both are given."""
+    unit = household = None
     lon = lat = None
     if report.lon is not None or report.lat is not None:
         if report.lon is None or report.lat is None:
@@ -268,16 +278,16 @@ def _place(report: Report, actor: Actor) -> tuple[
                 raise InvalidInput.field("household", "该单元没有这一住户")
     if lon is not None:
         try:
-            node, ancestors, (lon, lat) = locating.locate(lon=lon, lat=lat, crs=report.crs)
+            node, (lon, lat) = locating.locate(lon=lon, lat=lat, crs=report.crs)
         except NotFound as exc:
             raise InvalidInput.field("lon", "该位置不在任何网格内，请在地图上重新选点或选择楼栋单元") from exc
     else:
         node = None
     if unit is not None:
-        node, ancestors = unit.micro_grid or unit.building.estate_grid, None
+        node = unit.micro_grid or unit.building.estate_grid
     if node is None:
         raise InvalidInput.field("location", "请在地图上选点，或选择楼栋单元")
-    return node, ancestors, unit, household, lon, lat
+    return node, unit, household, lon, lat
 
 
 def _may_use_unit(actor: Actor, unit: Unit) -> bool:
@@ -364,7 +374,7 @@ def _create(actor: Actor, report: Report, *, open311_client, at) -> Matter:
     if len(report.photos) + len(report.media_urls) < category.photos_required:
         raise InvalidInput.field("photos", f"“{category.name}”至少需要{category.photos_required}张照片")
     cleaned = [images.clean_image(p, field="photos") for p in report.photos]
-    node, ancestors, unit, household, lon, lat = _place(report, actor)
+    node, unit, household, lon, lat = _place(report, actor)
     if report.source in STAFF_SOURCES and not actor.scope.can(VIEW, node):
         raise PermissionDenied("只有该网格的工作人员可以登记走访、巡查或热线事项")
     if report.source == Source.OPEN311 and open311_client is None:
@@ -374,7 +384,7 @@ def _create(actor: Actor, report: Report, *, open311_client, at) -> Matter:
         phone = phone or actor.person.phone
     if not address and unit is not None:
         address = f"{unit.building.name}{unit.name}"
-    handler = routing.route(category, node, at=at, ancestors=ancestors)
+    handler = routing.route(category, node, at=at)
     matter = Matter(
         category=category, source=report.source, description=description, attributes=attributes, grid=node,
         unit=unit, household=household or (_own_household(actor, unit)), lon=lon, lat=lat, address=address,
@@ -386,14 +396,17 @@ def _create(actor: Actor, report: Report, *, open311_client, at) -> Matter:
     )
     _enter(matter, State.REPORTED, at)
     signals.saved(matter)
-    event = _event(matter, "report", actor, at=at, to_state=State.REPORTED, data={"source": report.source}, seq=1)
+    event = _new_event(matter, "report", actor, at=at, to_state=State.REPORTED, data={"source": report.source}, seq=1)
+    events = [event]
+    if handler is not None:
+        events.append(_new_event(matter, "assign", actor, at=at, data={"to": handler.person.pk, "role": handler.role},
+                                 public=False, seq=2))
+    Event.objects.bulk_create(events)  # one statement; each gets its id (the photos point to the report's)
     for image in cleaned:
         _save_photo(matter, image, kind=PhotoKind.REPORT, event=event, actor=actor, at=at)
     for url in report.media_urls:
         Photo.objects.create(matter=matter, event=event, kind=PhotoKind.REPORT, url=url[:500], at=at)
     if handler is not None:
-        _event(matter, "assign", actor, at=at, data={"to": handler.person.pk, "role": handler.role}, public=False,
-               seq=2)
         _tell(matter, "matter.assigned", f"新事项：{category.name}", [handler.person])
     _emit(matter, "created")
     return matter

@@ -332,7 +332,7 @@ def report_nearby(request):
             lon = lat = None
     if lon is not None and lat is not None:
         try:
-            place, _ancestors, (lon, lat) = locating.locate(lon=lon, lat=lat, crs=data.get("crs") or "wgs84")
+            place, (lon, lat) = locating.locate(lon=lon, lat=lat, crs=data.get("crs") or "wgs84")
         except ApplicationError:
             outside = True
             lon = lat = None

@@ -68,7 +68,8 @@ def grid_geojson(request, query: Query[GeoQuery]):
 @router.get("/grids/locate", response={200: LocateOut, **ERRORS}, operation_id="grid_locate")
 def grid_locate(request, query: Query[LocateQuery]):
     """The micro-grid (or the deepest grid with a boundary) containing a point, with its ancestors."""
-    node, ancestors, point = locate(lon=query.lon, lat=query.lat, crs=query.crs)
+    node, point = locate(lon=query.lon, lat=query.lat, crs=query.crs)
+    ancestors = selectors.grid_ancestors(node)
     return {"grid": grid_out(node), "ancestors": [grid_out(a) for a in ancestors], "wgs84": list(point)}
 
 

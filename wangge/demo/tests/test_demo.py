@@ -253,10 +253,10 @@ def test_coverage_is_complete_and_the_command_exits_0(demo, capsys):
 
 def test_each_building_is_located_in_its_micro_grid(demo):
     for building in Building.objects.prefetch_related("units"):
-        node, ancestors, _ = locate(lon=building.lon, lat=building.lat)
+        node, _ = locate(lon=building.lon, lat=building.lat)
         assert node.level == Level.MICRO_GRID
         assert {u.micro_grid_id for u in building.units.all()} == {node.pk}
-        assert building.estate_grid_id in [a.pk for a in ancestors]
+        assert building.estate_grid_id in node.ancestor_ids()
 
 
 def test_the_locate_api_finds_the_micro_grid_of_a_building(demo):

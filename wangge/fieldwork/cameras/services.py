@@ -94,7 +94,7 @@ def _apply(camera: Camera, data: dict, scope) -> None:
         grid = estate
     else:
         try:
-            grid, _ancestors, _point = locating.locate(lon=lon, lat=lat)
+            grid, _point = locating.locate(lon=lon, lat=lat)
         except NotFound as exc:
             raise InvalidInput.field("lon", "该位置不在任何网格内，请核对经纬度或选择网格") from exc
     if grid.level not in (Level.ESTATE_GRID, Level.MICRO_GRID):

@@ -162,7 +162,7 @@ def incident_report(
             raise NotFound("未找到该网格")
     elif lon is not None:
         try:
-            node, _ancestors, (lon, lat) = locating.locate(lon=lon, lat=lat, crs=crs)
+            node, (lon, lat) = locating.locate(lon=lon, lat=lat, crs=crs)
         except NotFound as exc:
             raise InvalidInput.field("lon", "该位置不在任何网格内，请重新选点") from exc
     elif household is not None:

@@ -11,7 +11,7 @@ from wangge.notify.models import Notification
 from wangge.people import services as people
 from wangge.people.models import Role
 
-from .conftest import A1EM1, B1EM1
+from .conftest import A1EM1, B1EM1, REPORT
 
 pytestmark = pytest.mark.django_db
 
@@ -389,3 +389,49 @@ def test_the_reporters_phone_is_masked_and_each_unmask_is_logged(world, report, 
     assert [(log.actor.username, log.subject_name, log.reason) for log in logs] == [
         ("micro_a1em1", "王女士", f"#{matter_id} 回访来电人"), ("member_a1e", "王女士", f"#{matter_id} 核实"),
     ]
+
+
+def test_a_report_costs_the_same_few_queries_whatever_the_city(world, api, monkeypatch, django_assert_num_queries):
+    from wangge.registry import locate
+
+    monkeypatch.setattr(locate, "SMALL", 0)  # as in a city: the grid index is compared every few seconds
+    resident = api("resident")
+    body = {**REPORT, **A1EM1}
+    # The first report: this process now holds the categories and the grid index.
+    assert resident.post("/api/v1/matters", body, content_type="application/json").status_code == 201
+    # The token; the resident's person, duties and household (their scope); the micro-grid, the duties up its
+    # chain; the matter, its rollup delta, its two events in one statement; the assignee's inbox entry with
+    # their choices; the subdistrict's webhooks; the savepoints and their releases around it all and around
+    # the inbox entry and the webhooks' outbox.
+    with django_assert_num_queries(18):
+        assert resident.post("/api/v1/matters", body, content_type="application/json").status_code == 201
+
+
+def test_categories_for_reports_follow_changes_here_at_once_and_from_elsewhere_within_the_minute(
+    world, report, monkeypatch
+):
+    from wangge.core import kept
+    from wangge.matters import selectors
+    from wangge.matters.models import Category, CategoryAttribute
+
+    assert report().status_code == 201
+    category = Category.objects.get(code="env-garbage")
+    # An extra question added here is asked at once.
+    CategoryAttribute.objects.create(category=category, code="bins", description="几个垃圾桶", datatype="number",
+                                     required=True)
+    answer = report()
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "attributes.bins"
+    assert report(attributes={"bins": 3}).status_code == 201
+    # Switched off in another process: still taken for the minute this process keeps its copy, then refused.
+    Category.objects.filter(pk=category.pk).update(active=False)
+    assert report(attributes={"bins": 3}).status_code == 201
+    later = kept.time.monotonic() + selectors.kept_report_categories.ttl_s + 1
+    monkeypatch.setattr(kept.time, "monotonic", lambda: later)
+    answer = report(attributes={"bins": 3})
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "category"
+    # Added in another process: taken at once (a code this process does not know is read again).
+    Category.objects.bulk_create([Category(
+        code="env-new", name="他处新增", parent=category.parent, handler_role=category.handler_role,
+        handler_level=category.handler_level,
+    )])
+    assert report(category="env-new").status_code == 201

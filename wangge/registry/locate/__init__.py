@@ -145,8 +145,9 @@ def locate_id(lon: float, lat: float) -> int | None:
     return current.buckets.locate(lon, lat)
 
 
-def locate(*, lon: float, lat: float, crs: str = "wgs84") -> tuple[GridNode, list[GridNode], tuple[float, float]]:
-    """The deepest grid node containing the point, its ancestors (top first), and the WGS84 point."""
+def locate(*, lon: float, lat: float, crs: str = "wgs84") -> tuple[GridNode, tuple[float, float]]:
+    """The deepest grid node containing the point, and the WGS84 point. One query (the node); its ancestors'
+    ids are in its path."""
     if crs not in geo.CRS_CHOICES:
         raise geo.InvalidInput.field("crs", f"未知坐标系 {crs!r}，应为 wgs84、gcj02 或 bd09")
     wlon, wlat = geo.to_wgs84(lon, lat, crs)
@@ -158,5 +159,4 @@ def locate(*, lon: float, lat: float, crs: str = "wgs84") -> tuple[GridNode, lis
         node = nodes.filter(pk=node_id).first() if node_id is not None else None
     if node is None:
         raise NotFound(f"坐标 ({lon}, {lat}) 不在任何网格内")
-    ancestors = list(nodes.filter(pk__in=node.ancestor_ids()).order_by("depth"))
-    return node, ancestors, (wlon, wlat)
+    return node, (wlon, wlat)

@@ -125,10 +125,15 @@ def clock(monkeypatch):
 
 
 @pytestmark_db
-def test_locate_finds_the_deepest_grid_and_its_ancestors(world):
-    node, ancestors, point = locate.locate(lon=112.12, lat=37.15)
+def test_locate_finds_the_deepest_grid_and_its_ancestors(world, clock, django_assert_num_queries):
+    locate.index()
+    with django_assert_num_queries(1):  # the node; its ancestors are in its path
+        node, point = locate.locate(lon=112.12, lat=37.15)
     assert node == world.grid("A1em1")
-    assert [a.level for a in ancestors] == ["district", "subdistrict", "community", "area_grid", "estate_grid"]
+    ancestors = GridNode.objects.in_bulk(node.ancestor_ids())
+    assert [ancestors[i].level for i in node.ancestor_ids()] == [
+        "district", "subdistrict", "community", "area_grid", "estate_grid"
+    ]
     assert point == (112.12, 37.15)
     # On the edge the two micro-grids of the estate share: the one created first (the lower id).
     assert locate.locate_id(112.12, 37.20) == world.grid("A1em1").pk
@@ -177,5 +182,5 @@ def test_a_grid_removed_by_another_process_is_not_answered(world, clock):
                                  name="新微网格", boundary=rect(112.115, 37.14, 112.125, 37.16))
     assert locate.locate_id(112.12, 37.15) == extra.pk
     GridNode.objects.filter(pk=extra.pk).delete()
-    node, _ancestors, _point = locate.locate(lon=112.12, lat=37.15)  # before the next comparison is due
+    node, _point = locate.locate(lon=112.12, lat=37.15)  # before the next comparison is due
     assert node == world.grid("A1e")
