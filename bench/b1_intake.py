@@ -6,7 +6,9 @@ wangge: `POST /api/v1/matters` (matters.api.matter_create) with a bearer token f
 the point among the 100,000 micro-grids, routes the matter to the micro-grid member on duty, inserts the
 matter and its events, notifies, and answers 201. Points are spread over the first subdistrict.
 Baseline: a bare Django JSON view (bench/urls.py: parse the JSON body, answer 201) behind the same
-middleware, on the same gunicorn, with the same request body and headers.
+middleware, on the same gunicorn, with the same request body and headers. For reference only, a floor view
+is measured too: the least a transactional intake could do (two reads and one write in raw SQL, one commit),
+which shows how much of the target the database's round trips and commit alone leave.
 
 Both are warmed up first (each worker builds its locate index on its first report), then loaded by
 `bench.load` with CONCURRENCY connections for SECONDS.
@@ -120,6 +122,7 @@ def run(ctx) -> Result:
     bodies = [json.dumps(b, ensure_ascii=False).encode() for b in _bodies(city, 2000)]
     intake = [load.request_bytes("POST", "/api/v1/matters", host, b, headers) for b in bodies]
     bare = [load.request_bytes("POST", "/bench/bare", host, b, headers) for b in bodies]
+    floor = [load.request_bytes("POST", "/bench/floor", host, b, headers) for b in bodies]
 
     server = _serve(port)
     try:
@@ -137,6 +140,9 @@ def run(ctx) -> Result:
         load.run("127.0.0.1", port, bare, concurrency=CONCURRENCY, seconds=3)
         baseline = load.run("127.0.0.1", port, bare, concurrency=CONCURRENCY, seconds=SECONDS)
         ctx.say(f"bare view: {baseline.summary(201)}; load generator used {baseline.client_cpu:.0%} of a core")
+        load.run("127.0.0.1", port, floor, concurrency=CONCURRENCY, seconds=3)
+        least = load.run("127.0.0.1", port, floor, concurrency=CONCURRENCY, seconds=SECONDS)
+        ctx.say(f"floor view (two reads, one write, one commit, raw SQL): {least.summary(201)}")
     finally:
         _stop(server)
 
@@ -144,6 +150,7 @@ def run(ctx) -> Result:
     total = Matter.objects.count()
     errors = wangge.errors(201) + baseline.errors(201)
     share = wangge.rate / baseline.rate if baseline.rate else 0.0
+    floor_share = least.rate / baseline.rate if baseline.rate else 0.0
     ok = share >= MIN_SHARE and errors == 0 and routed == total
     notes = []
     if routed != total:
@@ -161,6 +168,10 @@ def run(ctx) -> Result:
             f"database (registry.locate._fingerprint, {check_ms:.0f} ms) once every {locate.CHECK_SECONDS:.0f} s "
             f"per worker, not per request"
         )
+        notes.append(
+            f"for reference, the floor view (the token and a grid node read, the token's last use written, one "
+            f"commit, in raw SQL with no model) reaches {least.rate:,.0f} req/s, {floor_share:.2f} of the bare view"
+        )
     return Result(
         NUMBER, WHAT,
         figure=f"{wangge.rate:,.0f} req/s, p50 {wangge.percentile(50):.0f} ms, p99 {wangge.percentile(99):.0f} ms, "
@@ -174,6 +185,8 @@ def run(ctx) -> Result:
                          "client_cpu": wangge.client_cpu, "matters_created": created},
               "bare": {"rps": baseline.rate, "p50_ms": baseline.percentile(50), "p99_ms": baseline.percentile(99),
                        "errors": baseline.errors(201), "client_cpu": baseline.client_cpu},
+              "floor": {"rps": least.rate, "p50_ms": least.percentile(50), "p99_ms": least.percentile(99),
+                        "errors": least.errors(201), "share": floor_share},
               "share": share, "workers": WORKERS, "concurrency": CONCURRENCY, "seconds": SECONDS},
         notes=notes,
     )
