@@ -136,7 +136,6 @@ def _attachments(attachments, subdistrict_id) -> list[Attachment]:
     return rows
 
 
-@transaction.atomic
 def notify(
     *, recipients: Iterable[Person | None], event: str, title: str, body: str = "", link: str = "",
     payload: dict | None = None, subdistrict_id: int, urgent: bool = False,
@@ -161,25 +160,28 @@ def notify(
         return []
     persons = Person.objects.filter(pk__in=list(order)).select_related("user", "notify_preference")
     now = timezone.now()
-    notifications = Notification.objects.bulk_create([
-        Notification(
-            subdistrict_id=subdistrict_id, recipient=person, event=event, title=title[:200], body=body or "", link=link,
-            payload=payload or {}, created_at=now,
-        )
-        for person in sorted(persons, key=lambda p: order[p.pk])
-    ])
-    if files:
-        files = Attachment.objects.bulk_create(files)
-        Notification.attachments.through.objects.bulk_create([
-            Notification.attachments.through(notification_id=n.pk, attachment_id=f.pk)
-            for n in notifications for f in files
+    # Everything is checked: the writes go together, inside the caller's transaction without a savepoint of
+    # their own (a database error aborts that transaction anyway), or in a transaction of their own.
+    with transaction.atomic(savepoint=False):
+        notifications = Notification.objects.bulk_create([
+            Notification(
+                subdistrict_id=subdistrict_id, recipient=person, event=event, title=title[:200], body=body or "",
+                link=link, payload=payload or {}, created_at=now,
+            )
+            for person in sorted(persons, key=lambda p: order[p.pk])
         ])
-    deliveries = Delivery.objects.bulk_create([
-        Delivery(subdistrict_id=subdistrict_id, person=n.recipient, notification=n, channel=channel,
-                 next_attempt_at=now, created_at=now)
-        for n in notifications
-        for channel in _channels(n.recipient, urgent=urgent)
-    ])
+        if files:
+            files = Attachment.objects.bulk_create(files)
+            Notification.attachments.through.objects.bulk_create([
+                Notification.attachments.through(notification_id=n.pk, attachment_id=f.pk)
+                for n in notifications for f in files
+            ])
+        deliveries = Delivery.objects.bulk_create([
+            Delivery(subdistrict_id=subdistrict_id, person=n.recipient, notification=n, channel=channel,
+                     next_attempt_at=now, created_at=now)
+            for n in notifications
+            for channel in _channels(n.recipient, urgent=urgent)
+        ])
     _after_commit("delivery_send", [d.pk for d in deliveries])
     return notifications
 
@@ -440,12 +442,13 @@ def webhook_rotate_secret(*, actor, webhook: Webhook) -> Webhook:
     return webhook
 
 
-@transaction.atomic
 def emit(*, event: str, payload: dict, subdistrict_id: int) -> list[WebhookDelivery]:
     """Announce `event` to the subdistrict's active webhooks that want it (an exact code, a prefix such
     as "matter.", or all events), after the caller's transaction commits."""
     _check_event(event)
     webhooks = [w for w in Webhook.objects.filter(subdistrict_id=subdistrict_id, active=True) if w.wants(event)]
+    if not webhooks:  # most subdistricts have none: one read, no write
+        return []
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create([
         WebhookDelivery(subdistrict_id=subdistrict_id, webhook=w, event=event, payload=payload,

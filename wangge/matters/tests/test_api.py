@@ -401,9 +401,8 @@ def test_a_report_costs_the_same_few_queries_whatever_the_city(world, api, monke
     assert resident.post("/api/v1/matters", body, content_type="application/json").status_code == 201
     # The token; the resident's person, duties and household (their scope); the micro-grid, the duties up its
     # chain; the matter, its rollup delta, its two events in one statement; the assignee's inbox entry with
-    # their choices; the subdistrict's webhooks; the savepoints and their releases around it all and around
-    # the inbox entry and the webhooks' outbox.
-    with django_assert_num_queries(18):
+    # their choices; the subdistrict's webhooks (none); the savepoint and its release around it all.
+    with django_assert_num_queries(14):
         assert resident.post("/api/v1/matters", body, content_type="application/json").status_code == 201
 
 
