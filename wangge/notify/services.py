@@ -160,8 +160,8 @@ def notify(
         return []
     persons = Person.objects.filter(pk__in=list(order)).select_related("user", "notify_preference")
     now = timezone.now()
-    # Everything is checked: the writes go together, inside the caller's transaction without a savepoint of
-    # their own (a database error aborts that transaction anyway), or in a transaction of their own.
+    # Everything is checked: the writes go together, in a transaction of their own or inside the caller's
+    # without a savepoint (a failed write fails the caller's transaction, as PostgreSQL makes it anyway).
     with transaction.atomic(savepoint=False):
         notifications = Notification.objects.bulk_create([
             Notification(
