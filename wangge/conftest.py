@@ -11,11 +11,9 @@ def _fresh_calendar():
     own holidays and categories."""
     sla.forget_calendar()
     selectors.forget_categories()
-    selectors.kept_report_categories.forget()
     yield
     sla.forget_calendar()
     selectors.forget_categories()
-    selectors.kept_report_categories.forget()
 
 
 @pytest.fixture

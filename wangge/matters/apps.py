@@ -11,6 +11,5 @@ class MattersConfig(AppConfig):
         from . import selectors, sla
         from .models import Category, CategoryAttribute, Holiday
 
-        selectors.kept_categories.forget_on_change(Category, uid="matters.categories")
-        selectors.kept_report_categories.forget_on_change(Category, CategoryAttribute, uid="matters.report_categories")
+        selectors.kept_categories.forget_on_change(Category, CategoryAttribute, uid="matters.categories")
         sla.kept_calendar.forget_on_change(Holiday, uid="matters.calendar")

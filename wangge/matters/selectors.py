@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
+from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -99,31 +100,33 @@ def _list_rows() -> QuerySet[Matter]:
     return Matter.objects.select_related("grid", "assignee").defer("grid__boundary")
 
 
-def _read_categories() -> dict[int, Category]:
-    return Category.objects.select_related("parent").in_bulk()
+@dataclass(frozen=True)
+class _Categories:
+    by_id: dict[int, Category]  # every category, with its group
+    for_reports: dict[str, Category]  # those a report may name (active, no sub-categories), by code
 
 
-# Every category (with its group) by id: a few dozen rows that change a few times a year, which list rows take
-# from here instead of joining one per row. A category saved or deleted in this process is seen at once (the
-# signals connected in MattersConfig.ready); other processes see it within the minute, in list rows only: a
-# matter's own page and every write read the category itself.
+def _read_categories() -> _Categories:
+    rows = Category.objects.select_related("parent").prefetch_related("attributes").in_bulk()
+    groups = {c.parent_id for c in rows.values()}
+    return _Categories(rows, {c.code: c for c in rows.values() if c.active and c.pk not in groups})
+
+
+# The categories, with their groups and extra questions: a few dozen rows that change a few times a year, which
+# list rows take by id instead of joining one per row, and every report takes by code. A category or question
+# saved or deleted in this process is seen at once (the signals connected in MattersConfig.ready); other
+# processes see it within the minute (one switched off elsewhere is still accepted for up to that minute). A
+# matter's own page and every change to a matter read the category itself.
 kept_categories = Kept(_read_categories)
-categories_by_id = kept_categories.get
 forget_categories = kept_categories.forget
 
 
-def _read_report_categories() -> dict[str, Category]:
-    return {
-        c.code: c
-        for c in Category.objects.filter(active=True, children__isnull=True).prefetch_related("attributes")
-    }
+def categories_by_id(*, fresh: bool = False) -> dict[int, Category]:
+    return kept_categories.get(fresh=fresh).by_id
 
 
-# The categories a report may name (active, with no sub-categories), by code, with their extra questions: read
-# on every report from every channel. A category or question saved or deleted in this process is seen at once;
-# other processes see it within the minute (one deactivated elsewhere is still accepted for up to that minute).
-kept_report_categories = Kept(_read_report_categories)
-report_categories = kept_report_categories.get
+def report_categories(*, fresh: bool = False) -> dict[str, Category]:
+    return kept_categories.get(fresh=fresh).for_reports
 
 
 def matter_list(

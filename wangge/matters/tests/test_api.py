@@ -424,7 +424,7 @@ def test_categories_for_reports_follow_changes_here_at_once_and_from_elsewhere_w
     # Switched off in another process: still taken for the minute this process keeps its copy, then refused.
     Category.objects.filter(pk=category.pk).update(active=False)
     assert report(attributes={"bins": 3}).status_code == 201
-    later = kept.time.monotonic() + selectors.kept_report_categories.ttl_s + 1
+    later = kept.time.monotonic() + selectors.kept_categories.ttl_s + 1
     monkeypatch.setattr(kept.time, "monotonic", lambda: later)
     answer = report(attributes={"bins": 3})
     assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "category"
