@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import posixpath
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +46,14 @@ def child_level(level: str) -> str | None:
 def path_ids(path: str) -> list[int]:
     """The node ids of a materialised path ("/1/5/23/"), from the root down to the node itself."""
     return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def common_ancestor_id(paths: Iterable[str]) -> int | None:
+    """The id of the deepest node whose subtree holds every one of these materialised paths (a node's own
+    path counts: the common ancestor of a node alone is itself), or None when they share no root."""
+    common = posixpath.commonpath([path.rstrip("/") or "/" for path in paths])
+    ids = path_ids(common)
+    return ids[-1] if ids else None
 
 
 class GridNode(TenantModel, Searchable):

@@ -18,7 +18,15 @@ from wangge.core.text import clean_text
 from wangge.notify.services import emit, notify, sms_to_numbers
 from wangge.people.access import EMERGENCY, VIEW, Scope, actor_scope, require
 from wangge.people.models import Duty, Membership, Organisation, OrganisationKind, Person, Role
-from wangge.registry.models import Building, GridNode, Household, Level, Resident, path_ids
+from wangge.registry.models import (
+    Building,
+    GridNode,
+    Household,
+    Level,
+    Resident,
+    common_ancestor_id,
+    path_ids,
+)
 
 from . import selectors
 from .models import Emergency, HouseholdState, HouseholdStatus, Kind, Status, StatusChange
@@ -67,16 +75,6 @@ def place_label(emergency: Emergency, buildings: Iterable[Building]) -> str:
     names = [b.name for b in buildings]
     shown = "、".join(names[:5]) + (f"等{len(names)}栋楼" if len(names) > 5 else "")
     return f"{emergency.grid.name}{shown}" if emergency.grid.level != Level.MICRO_GRID else shown
-
-
-def _common_grid(grids: list[GridNode]) -> GridNode:
-    paths = [path_ids(g.path) for g in grids]
-    common = []
-    for parts in zip(*paths, strict=False):
-        if len(set(parts)) != 1:
-            break
-        common.append(parts[0])
-    return GridNode.objects.get(pk=common[-1])
 
 
 # -- declare --------------------------------------------------------------------------------------------------
@@ -129,7 +127,10 @@ def emergency_declare(
             if not chosen:
                 raise InvalidInput.field("grid", "该网格下没有登记楼栋")
     else:
-        node = _common_grid([b.estate_grid for b in chosen])
+        common = common_ancestor_id(b.estate_grid.path for b in chosen)
+        if common is None:
+            raise InvalidInput.field("buildings", "所选楼栋不在同一个县区内，请分别宣布")
+        node = GridNode.objects.get(pk=common)
         require(scope, EMERGENCY, node)
     chosen.sort(key=lambda b: (b.estate_grid.code, b.name))
 

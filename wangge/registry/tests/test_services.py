@@ -2,7 +2,7 @@ import pytest
 
 from wangge.core.errors import InvalidInput, NotFound, PermissionDenied
 from wangge.registry import services
-from wangge.registry.models import GridNode, Household, Resident
+from wangge.registry.models import GridNode, Household, Resident, common_ancestor_id
 from wangge.testing.world import fake_id, rect
 
 pytestmark = pytest.mark.django_db
@@ -10,6 +10,17 @@ pytestmark = pytest.mark.django_db
 
 def field_of(excinfo) -> str:
     return excinfo.value.errors[0].field
+
+
+@pytest.mark.parametrize("paths, expected", [
+    (["/1/2/6/"], 6),
+    (["/1/2/6/46/", "/1/2/6/47/"], 6),
+    (["/1/2/6/46/", "/1/2/60/47/"], 2),  # 6 and 60 are different nodes, not a shared prefix
+    (["/1/2/", "/1/2/6/46/"], 2),  # a node and one below it: the node itself
+    (["/1/2/", "/3/4/"], None),  # two roots
+])
+def test_the_common_ancestor_of_paths_is_the_deepest_node_holding_them_all(paths, expected):
+    assert common_ancestor_id(paths) == expected
 
 
 def test_grid_paths_and_tenant_key(world):

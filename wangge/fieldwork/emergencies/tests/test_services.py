@@ -86,6 +86,13 @@ def test_a_drill_says_so_in_every_title(world):
     assert all(m.subject.startswith("【演练】") for m in mail.outbox)
 
 
+def test_buildings_of_two_estates_make_an_emergency_of_the_grid_above_both(world):
+    one, other = (world.households[m][0].unit.building_id for m in ("A1em1", "A2em1"))
+    emergency = declare(world, who="committee_A", grid=None, buildings=[one, other])
+    assert emergency.grid == world.grid("A")
+    assert sorted(emergency.buildings.values_list("pk", flat=True)) == sorted([one, other])
+
+
 def test_a_micro_grid_member_confirms_households_of_their_grid_only(world):
     emergency = declare(world)
     mine, theirs = world.households["A1em1"][0], world.households["A1em2"][0]
