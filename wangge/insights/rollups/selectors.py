@@ -118,22 +118,24 @@ def split(start: dt.date, end: dt.date) -> tuple[tuple[dt.date, dt.date] | None,
 
 
 def _rows(nodes: Iterable[GridNode], start: dt.date, end: dt.date, by: tuple[str, ...]) -> Iterable[dict]:
-    """Summed rows per node (`node_id`) and per `by` key, from months, days and pending changes."""
+    """Summed rows per node (`node_id`) and per `by` key, from months, days and pending changes. Split by
+    "day", every day is read from the day rows: a month row cannot say on which of its days it counted.
+    Split by "month", the rows of the days at the period's edges come keyed by "day"."""
     nodes = list(nodes)
     ids = [n.pk for n in nodes]
-    months, days = split(start, end)
-    month_by = tuple("month" if k == "day" else k for k in by)
+    months, days = split(start, end) if "day" not in by else (None, [(start, end)])
+    day_by = tuple("day" if k == "month" else k for k in by)  # a day row's month is its day's
     if months:
         yield from (
             MonthCount.objects.filter(node_id__in=ids, month__range=months)
-            .values("node_id", *month_by).annotate(**_SUMS).order_by()
+            .values("node_id", *by).annotate(**_SUMS).order_by()
         )
     for first, last in days:
         yield from (
             DayCount.objects.filter(node_id__in=ids, day__range=(first, last))
-            .values("node_id", *by).annotate(**_SUMS).order_by()
+            .values("node_id", *day_by).annotate(**_SUMS).order_by()
         )
-    yield from _pending(nodes, start, end, by)
+    yield from _pending(nodes, start, end, day_by)
 
 
 def _owner(ids: set[int]):
@@ -183,10 +185,10 @@ def breakdown(node: GridNode, start: dt.date, end: dt.date, by: str) -> dict:
     out: dict = defaultdict(lambda: ZERO)
     if by == "child":
         return figures_of(list(node.children.all()), start, end)
-    field = {"category": "category_id", "source": "source", "day": "day", "month": "day"}[by]
+    field = {"category": "category_id", "source": "source", "day": "day", "month": "month"}[by]
     for row in _rows([node], start, end, (field,)):
-        key = row.get(field) if field != "day" else (row.get("day") or row.get("month"))
-        if by == "month" and key is not None:
+        key = row[field] if field in row else row["day"]  # a month breakdown's edge days come keyed by day
+        if by == "month":
             key = key.replace(day=1)
         out[key] += Figures.of(row)
     return dict(out)

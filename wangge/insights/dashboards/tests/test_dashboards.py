@@ -51,6 +51,8 @@ def test_a_committee_member_sees_the_community_with_indicators_and_children(matt
     assert children[world.grid("A1").name]["received"] == 3 and children[world.grid("A1").name]["open"] == 2
     assert children[world.grid("A2").name]["received"] == 0
     assert sum(p["received"] for p in body["trend"]) == 3
+    reported_on = timezone.localdate(timezone.now() - dt.timedelta(hours=3)).isoformat()
+    assert {p["date"]: p["received"] for p in body["trend"] if p["received"]} == {reported_on: 3}
     assert [c["code"] for c in body["categories"]] == ["env-garbage"]
     assert body["sources"][0]["code"] == "resident"
     assert body["work"]["micro_grids"] == 4 and body["work"]["micro_grids_staffed"] == 4

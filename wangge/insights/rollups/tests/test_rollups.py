@@ -118,6 +118,18 @@ def test_breakdowns_add_up_to_the_whole(world):
 
 
 @pytest.mark.django_db
+def test_a_whole_month_by_day_counts_each_matter_on_its_own_day(world):
+    for d in (3, 3, 17):
+        report(world, at=MAR_3.replace(day=d))
+    services.fold_all()  # March is now in the month rows too; a day breakdown must not read them
+    report(world, at=MAR_3.replace(day=31))  # left pending
+    by_day = selectors.breakdown(world.grid("A"), day(1), day(31), "day")
+    assert {k: v.received for k, v in by_day.items()} == {day(3): 2, day(17): 1, day(31): 1}
+    by_month = selectors.breakdown(world.grid("A"), day(1), dt.date(2026, 4, 30), "month")
+    assert {k: v.received for k, v in by_month.items()} == {day(1): 4}
+
+
+@pytest.mark.django_db
 def test_rebuild_writes_what_the_changes_added_up_to_and_check_finds_a_broken_row(world):
     close(world, report(world, at=MAR_3), at=MAR_3 + dt.timedelta(days=1))
     report(world, at=MAR_3 + dt.timedelta(days=40))
