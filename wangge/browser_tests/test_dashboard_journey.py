@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from wangge.insights.rollups import services as rollups
 from wangge.matters import services as matters
-from wangge.matters.tests.conftest import A1EM1, B1EM1
+from wangge.testing.matters import A1EM1, A2EM1, B1EM1
 
 from .conftest import DESKTOP, PHONE
 from .test_journeys import no_horizontal_scroll
@@ -18,8 +18,8 @@ from .test_journeys import no_horizontal_scroll
 pytestmark = pytest.mark.browser
 
 
-def _reports(world):
-    for where in (A1EM1, A1EM1, B1EM1):
+def _reports(world, places=(A1EM1, A1EM1, B1EM1)):
+    for where in places:
         matters.matter_report(actor=world.users["resident"], report=matters.Report(
             category="env-garbage", description="楼下垃圾", **where), at=timezone.now())
     rollups.fold_all()
@@ -71,7 +71,7 @@ def test_the_chief_drills_down_from_the_subdistrict_to_a_community(world, browsi
 
 
 def test_a_grid_leader_reads_their_grid_on_a_phone(world, browsing):
-    _reports(world)
+    _reports(world, (A1EM1, A2EM1, A2EM1, B1EM1))
     b = browsing(PHONE)
     page = b.login("leader_a2")
     page.goto("/insights/")
@@ -82,3 +82,19 @@ def test_a_grid_leader_reads_their_grid_on_a_phone(world, browsing):
     expect(page.locator("#chart-trend canvas")).to_have_count(1)
     no_horizontal_scroll(page)
     b.screenshot("dashboard-phone")
+
+    # The ranking of the grids below theirs: each figure on one line, the table scrolling sideways inside
+    # its box, not the page.
+    page.goto("/insights/evaluation/?period=month")
+    row = page.locator(f"#eval-table tr[data-key='{world.grid('A2e').pk}']")
+    expect(row).to_be_visible()
+    heights = row.locator("td").evaluate_all("""cells => cells.slice(2).map(cell => {
+        const text = document.createRange();
+        text.selectNodeContents(cell);
+        return [cell.innerText, text.getBoundingClientRect().height,
+                parseFloat(getComputedStyle(cell).lineHeight)];
+    })""")
+    for text, height, line in heights:
+        assert height < 1.5 * line, f"{text!r} takes {height}px with lines of {line}px"
+    no_horizontal_scroll(page)
+    b.screenshot("evaluation-phone")
