@@ -69,6 +69,15 @@ def test_the_chief_drills_down_from_the_subdistrict_to_a_community(world, browsi
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(11, 19, 32)"
     b.screenshot("dashboard-wall")
 
+    # On a 1080p wall screen the panels fill the screen below the figures, and nothing scrolls.
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.wait_for_function("""() => {
+        const grid = document.querySelector('.wall-grid').getBoundingClientRect();
+        return grid.bottom > innerHeight - 80 && document.documentElement.scrollHeight <= innerHeight;
+    }""")
+    assert page.locator("#chart-map canvas").bounding_box()["height"] > 600
+    b.screenshot("dashboard-wall-1080p")
+
 
 def test_a_grid_leader_reads_their_grid_on_a_phone(world, browsing):
     _reports(world, (A1EM1, A2EM1, A2EM1, B1EM1))

@@ -64,7 +64,11 @@
     if (sources) {
       sources.setOption({
         backgroundColor: "transparent", tooltip: { trigger: "item" },
-        series: [{ type: "pie", radius: ["40%", "70%"], label: { color: TEXT },
+        // The channels' names in a legend below, each slice labelled with its count: nothing is cut short
+        // however narrow the panel (a phone, a wall screen's side column).
+        legend: { bottom: 0, itemWidth: 12, itemHeight: 8, itemGap: 8, textStyle: { color: TEXT } },
+        series: [{ type: "pie", radius: ["30%", "55%"], center: ["50%", "40%"],
+                   label: { color: TEXT, formatter: "{c}" }, labelLine: { length: 6, length2: 4 },
                    data: data.sources.map(function (s) { return { name: s.label, value: s.received }; }) }],
       }, true);
     }
