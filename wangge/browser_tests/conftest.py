@@ -74,6 +74,9 @@ class Browsing:
         self.screenshot_dir = screenshot_dir
         self.context = browser.new_context(base_url=self.base_url, locale="zh-CN", **options)
         self.context.set_default_timeout(5000)
+        # A page load waits longer than an element: on a loaded 2-core machine the live server, which shares
+        # its process with the test, has been seen to take more than 5 s to answer the login page.
+        self.context.set_default_navigation_timeout(15000)
         self.external: list[str] = []
         self.errors: list[str] = []
         origin = urlsplit(self.base_url).netloc
