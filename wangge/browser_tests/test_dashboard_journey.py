@@ -18,6 +18,18 @@ from .test_journeys import no_horizontal_scroll
 pytestmark = pytest.mark.browser
 
 
+def assert_one_line(cells) -> None:
+    """Each cell's text on a single line (a figure whose digits stand one above the other fails)."""
+    heights = cells.evaluate_all("""cells => cells.map(cell => {
+        const text = document.createRange();
+        text.selectNodeContents(cell);
+        return [cell.innerText, text.getBoundingClientRect().height, parseFloat(getComputedStyle(cell).lineHeight)];
+    })""")
+    assert heights
+    for text, height, line in heights:
+        assert height < 1.5 * line, f"{text!r} takes {height}px with lines of {line}px"
+
+
 def _reports(world, places=(A1EM1, A1EM1, B1EM1)):
     for where in places:
         matters.matter_report(actor=world.users["resident"], report=matters.Report(
@@ -90,6 +102,7 @@ def test_a_grid_leader_reads_their_grid_on_a_phone(world, browsing):
     expect(page.locator(".dash-period .seg.active")).to_have_attribute("data-period", "year")
     expect(page.locator("#chart-trend canvas")).to_have_count(1)
     no_horizontal_scroll(page)
+    assert_one_line(page.locator("#dash-indicators td.dash-value"))
     b.screenshot("dashboard-phone")
 
     # The ranking of the grids below theirs: each figure on one line, the table scrolling sideways inside
@@ -97,13 +110,6 @@ def test_a_grid_leader_reads_their_grid_on_a_phone(world, browsing):
     page.goto("/insights/evaluation/?period=month")
     row = page.locator(f"#eval-table tr[data-key='{world.grid('A2e').pk}']")
     expect(row).to_be_visible()
-    heights = row.locator("td").evaluate_all("""cells => cells.slice(2).map(cell => {
-        const text = document.createRange();
-        text.selectNodeContents(cell);
-        return [cell.innerText, text.getBoundingClientRect().height,
-                parseFloat(getComputedStyle(cell).lineHeight)];
-    })""")
-    for text, height, line in heights:
-        assert height < 1.5 * line, f"{text!r} takes {height}px with lines of {line}px"
+    assert_one_line(row.locator("td:nth-child(n+3)"))
     no_horizontal_scroll(page)
     b.screenshot("evaluation-phone")
