@@ -18,7 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from wangge.core.pdf import font as pdf_font
-from wangge.core.pdf import paragraph
+from wangge.core.pdf import paragraph, printable
 from wangge.registry.models import GridNode, Level, path_ids
 
 from .models import Dispute, Side
@@ -63,9 +63,9 @@ def agreement_pdf(dispute: Dispute, *, compress: bool = True) -> bytes:
 
     rows = []
     for party in dispute.parties.filter(side__in=[Side.APPLICANT, Side.RESPONDENT, Side.OTHER]).order_by("side", "id"):
-        rows.append([f"{party.get_side_display()}（签名）：", "", party.name])
+        rows.append([f"{party.get_side_display()}（签名）：", "", printable(party.name)])
     for person in dispute.mediators.order_by("id"):
-        rows.append(["人民调解员（签名）：", "", person.name])
+        rows.append(["人民调解员（签名）：", "", printable(person.name)])
     if rows:
         table = Table(rows, colWidths=[45 * mm, 60 * mm, 50 * mm], rowHeights=12 * mm)
         table.setStyle(TableStyle([

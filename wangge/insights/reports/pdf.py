@@ -19,7 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from wangge.core.pdf import font as pdf_font
-from wangge.core.pdf import paragraph
+from wangge.core.pdf import paragraph, printable
 from wangge.insights.evaluation.selectors import SCORE_FORMULA, Evaluation, Row
 
 from .content import ReportData
@@ -96,7 +96,7 @@ def _bars(title: str, names: list[str], values: list[float], *, percent: bool) -
     chart.x, chart.y = 42 * mm, 8 * mm
     chart.width, chart.height = WIDTH - 56 * mm, height - 12 * mm
     chart.data = [list(reversed(values))]
-    chart.categoryAxis.categoryNames = [n[:14] for n in reversed(names)]
+    chart.categoryAxis.categoryNames = [printable(n[:14]) for n in reversed(names)]
     chart.categoryAxis.labels.fontName = pdf_font()
     chart.categoryAxis.labels.fontSize = 8
     chart.categoryAxis.labels.boxAnchor = "e"
@@ -153,6 +153,7 @@ class _Styles:
 def _table(rows: list[list], widths: list[float] | None = None, *, header_rows: int = 1, numbers_from: int = 1,
            align: str = "RIGHT") -> Table:
     """A table in the report's font; the columns from `numbers_from` on hold figures, aligned `align`."""
+    rows = [[printable(cell) if isinstance(cell, str) else cell for cell in row] for row in rows]
     table = Table(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), pdf_font()),
@@ -243,7 +244,7 @@ def document(data: ReportData, drawn: list[Chart], *, compress: bool = True) -> 
         canvas.saveState()
         canvas.setFont(pdf_font(), 8)
         canvas.setFillColor(colors.grey)
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"{data.title} · 第 {doc.page} 页")
+        canvas.drawCentredString(A4[0] / 2, 10 * mm, printable(f"{data.title} · 第 {doc.page} 页"))
         canvas.restoreState()
 
     buffer = BytesIO()

@@ -122,6 +122,22 @@ def test_the_pdf_draws_the_three_charts_with_the_grids_and_categories(history):
     assert document.startswith(b"%PDF")
 
 
+def test_the_pdf_shows_middle_dots_and_minus_signs_the_font_lacks_with_ones_it_has(history):
+    world = history
+    from wangge.matters.models import Matter
+    from wangge.people.models import Person
+
+    worker = (Matter.objects.filter(grid__path__startswith=world.grid("A1").path, assignee__isnull=False)
+              .values_list("assignee_id", flat=True).first())
+    Person.objects.filter(pk=worker).update(name="买买提·艾力")
+    data = content.collect(world.grid("A"), timezone.localdate().replace(day=1))
+    document = pdf.document(data, pdf.charts(data), compress=False)
+    for shown in ("买买提・艾力", "社区 ・ 编码", "（1 － 返工率）"):
+        assert _pdf_text(shown) in document, shown
+    for missing in ("·", "−"):  # drawn as empty boxes by readers
+        assert _pdf_text(missing) not in document, missing
+
+
 def test_a_report_with_a_worker_whose_matters_are_all_open_runs_to_done(world, this_month):
     from .conftest import A2EM1, report_matter
 
